@@ -39,14 +39,14 @@ export const MacAddress = {
 
   /** Reads six bytes at `offset`. */
   read(bytes: Uint8Array, offset: number): MacAddress {
-    return (
-      (((bytes[offset]! << 8) | bytes[offset + 1]!) * TWO_32 +
-        ((bytes[offset + 2]! << 24) |
-          (bytes[offset + 3]! << 16) |
-          (bytes[offset + 4]! << 8) |
-          bytes[offset + 5]!)) >>>
-      0
-    );
+    const hi = (bytes[offset]! << 8) | bytes[offset + 1]!;
+    const lo =
+      ((bytes[offset + 2]! << 24) |
+        (bytes[offset + 3]! << 16) |
+        (bytes[offset + 4]! << 8) |
+        bytes[offset + 5]!) >>>
+      0;
+    return hi * TWO_32 + lo;
   },
 
   /** Writes six bytes at `offset`. */

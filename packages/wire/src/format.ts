@@ -64,6 +64,7 @@ function summarize(d: FrameDecoder): string {
   } else {
     return `${link}ethertype 0x${eth.etherType.toString(16).padStart(4, '0')} length ${eth.payloadLength}${tail}`;
   }
+  net = vlan + net;
   const frag = d.has(Layer.FRAGMENT) ? ' (fragment)' : '';
   if (d.has(Layer.TCP)) {
     const t = d.tcp;

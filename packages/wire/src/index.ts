@@ -109,4 +109,4 @@ export {
 export type { UdpRepr } from './udp.js';
 export { UDP_HEADER_LENGTH, UdpDatagram, UdpField, udp } from './udp.js';
 export type { Decoded, DecodeOptions, EncodeOptions } from './view.js';
-export { attachUnchecked, View } from './view.js';
+export { View } from './view.js';

@@ -89,7 +89,7 @@ export abstract class View {
   /** Validates the attached bytes and may shrink `length` to the layer's own length. */
   protected abstract validate(): Status;
 
-  /** Attaches without validation; for encoders that write a header into a buffer they sized. */
+  /** Points the view at the bytes without validating them. */
   protected attach(bytes: Uint8Array, offset: number, length: number): void {
     if (bytes.buffer !== this.dv.buffer) this.dv = new DataView(bytes.buffer);
     this.bytes = bytes;
@@ -118,17 +118,6 @@ export abstract class View {
     this.failDetail = detail;
     return Status.UNSUPPORTED;
   }
-}
-
-/** Internal: lets an encoder attach a view to a buffer it has sized itself. */
-export function attachUnchecked<V extends View>(
-  view: V,
-  bytes: Uint8Array,
-  offset: number,
-  length: number,
-): V {
-  (view as unknown as { attach(b: Uint8Array, o: number, l: number): void }).attach(bytes, offset, length);
-  return view;
 }
 
 /** Result of a `decode`: the value and how many bytes it took. */
