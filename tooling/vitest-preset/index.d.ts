@@ -1,6 +1,6 @@
 import type { UserConfig } from 'vitest/config';
 
-/** Maps every `@switchyard/*` package that has `src/index.ts` to that file. */
-export function workspaceAliases(): Record<string, string>;
+/** Aliases every `@switchyard/*` package (and its subpath exports) to its TypeScript sources. */
+export function workspaceAliases(): Array<{ find: RegExp; replacement: string }>;
 /** The per-package vitest project config. */
 export function packageProject(name: string, overrides?: Record<string, unknown>): UserConfig;

@@ -7,18 +7,24 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Maps every `@switchyard/*` package that has `src/index.ts` to that file. */
+/**
+ * Aliases every `@switchyard/*` package with a `src/index.ts` to its sources: the bare
+ * name to `src/index.ts`, and a subpath export such as `@switchyard/netsim/compliance`
+ * to `src/compliance.ts`.
+ */
 export function workspaceAliases() {
-  const aliases = {};
+  const aliases = [];
   for (const group of ['packages', 'apps']) {
     const dir = join(root, group);
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)) {
       const manifest = join(dir, name, 'package.json');
-      const entry = join(dir, name, 'src', 'index.ts');
-      if (!existsSync(manifest) || !existsSync(entry)) continue;
+      const src = join(dir, name, 'src');
+      if (!existsSync(manifest) || !existsSync(join(src, 'index.ts'))) continue;
       const pkg = JSON.parse(readFileSync(manifest, 'utf8'));
-      aliases[pkg.name] = entry;
+      const escaped = pkg.name.replace(/[/.]/g, '\\$&');
+      aliases.push({ find: new RegExp(`^${escaped}$`), replacement: join(src, 'index.ts') });
+      aliases.push({ find: new RegExp(`^${escaped}/(.+)$`), replacement: `${src}/$1.ts` });
     }
   }
   return aliases;
