@@ -11,7 +11,7 @@ SYSTEM_PACKAGES=(tshark python3-scapy)
 
 log() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
-node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number);console.log(a>20||(a===20&&b>=19)?1:0)')
+node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.stdout.write(a>20||(a===20&&b>=19)?"1":"0")')
 if [ "$node_ok" != 1 ]; then
   echo "setup: Node >= 20.19 is required (found $(node --version))" >&2
   exit 1
