@@ -3,7 +3,7 @@
  * protocol type round-trips as raw address bytes.
  */
 import { Ipv4Address, MacAddress } from './addresses.js';
-import { assertUint, InvalidArgumentError } from './errors.js';
+import { assertUint, InvalidArgumentError, type Status } from './errors.js';
 import { type Decoded, View } from './view.js';
 
 export const ArpOperation = {
@@ -34,7 +34,7 @@ export const ARP_ETHERNET_IPV4_LENGTH = 28;
 export class ArpPacket extends View {
   readonly layer = 'arp';
 
-  protected validate() {
+  validate(): Status {
     if (this.length < FIXED) return this.truncated('header', FIXED);
     const need = FIXED + 2 * (this.hardwareLength + this.protocolLength);
     if (need > this.length) return this.truncated('addresses', need);
@@ -43,28 +43,29 @@ export class ArpPacket extends View {
   }
 
   get hardwareType(): number {
-    return this.dv.getUint16(this.base + ArpField.HTYPE);
+    return this.dv.getUint16(this.offset + ArpField.HTYPE);
   }
   get protocolType(): number {
-    return this.dv.getUint16(this.base + ArpField.PTYPE);
+    return this.dv.getUint16(this.offset + ArpField.PTYPE);
   }
   get hardwareLength(): number {
-    return this.dv.getUint8(this.base + ArpField.HLEN);
+    return this.dv.getUint8(this.offset + ArpField.HLEN);
   }
   get protocolLength(): number {
-    return this.dv.getUint8(this.base + ArpField.PLEN);
+    return this.dv.getUint8(this.offset + ArpField.PLEN);
   }
   get operation(): ArpOperation {
-    return this.dv.getUint16(this.base + ArpField.OPER);
+    return this.dv.getUint16(this.offset + ArpField.OPER);
   }
   set operation(op: ArpOperation) {
-    this.dv.setUint16(this.base + ArpField.OPER, op);
+    this.dv.setUint16(this.offset + ArpField.OPER, op);
   }
 
   /** Ethernet (1) hardware, IPv4 (0x0800) protocol, with lengths 6 and 4. */
   get isEthernetIpv4(): boolean {
     return (
-      this.dv.getUint32(this.base) === 0x0001_0800 && this.dv.getUint16(this.base + ArpField.HLEN) === 0x0604
+      this.dv.getUint32(this.offset) === 0x0001_0800 &&
+      this.dv.getUint16(this.offset + ArpField.HLEN) === 0x0604
     );
   }
 
@@ -76,10 +77,10 @@ export class ArpPacket extends View {
     MacAddress.write(mac, this.bytes, this.offset + 8);
   }
   get senderProtocolAddress(): Ipv4Address {
-    return this.dv.getUint32(this.base + 14);
+    return this.dv.getUint32(this.offset + 14);
   }
   set senderProtocolAddress(addr: Ipv4Address) {
-    this.dv.setUint32(this.base + 14, addr);
+    this.dv.setUint32(this.offset + 14, addr);
   }
   get targetHardwareAddress(): MacAddress {
     return MacAddress.read(this.bytes, this.offset + 18);
@@ -88,10 +89,10 @@ export class ArpPacket extends View {
     MacAddress.write(mac, this.bytes, this.offset + 18);
   }
   get targetProtocolAddress(): Ipv4Address {
-    return this.dv.getUint32(this.base + 24);
+    return this.dv.getUint32(this.offset + 24);
   }
   set targetProtocolAddress(addr: Ipv4Address) {
-    this.dv.setUint32(this.base + 24, addr);
+    this.dv.setUint32(this.offset + 24, addr);
   }
 }
 

@@ -8,11 +8,11 @@
  * checksums (CHECKSUM_PARTIAL), which only the receive metadata can tell apart.
  */
 import { ArpPacket } from './arp.js';
-import { Status, type WireError } from './errors.js';
+import { InvalidArgumentError, Status, type WireError } from './errors.js';
 import { EthernetFrame, EtherType } from './ethernet.js';
 import { Icmpv4Message } from './icmpv4.js';
 import { Icmpv6Message } from './icmpv6.js';
-import { IpProtocol, Ipv4Packet } from './ipv4.js';
+import { IpProtocol, Ipv4Field, Ipv4Packet } from './ipv4.js';
 import { Ipv6Packet } from './ipv6.js';
 import { TcpSegment } from './tcp.js';
 import { UdpDatagram } from './udp.js';
@@ -52,6 +52,16 @@ export class FrameDecoder {
   failedLayer = 0;
   /** IP protocol of the transport layer (after IPv6 extension headers), or -1. */
   transportProtocol = -1;
+
+  /** The array `dv` reads; decodeFrame reads the few fields it branches on through it. */
+  bytes: Uint8Array = new Uint8Array(0);
+  dv: DataView = new DataView(this.bytes.buffer);
+
+  /** Binds the decoder to another array (the only allocation, once per array). */
+  rebind(bytes: Uint8Array): void {
+    this.bytes = bytes;
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
 
   has(layer: number): boolean {
     return (this.layers & layer) !== 0;
@@ -96,6 +106,11 @@ function fail(out: FrameDecoder, layer: number, status: Status): number {
 /**
  * Decodes `bytes[offset, offset + length)` into the views of `out`. Returns the bitmask of
  * decoded layers (also in `out.layers`); on failure `out.status` and `out.failedLayer` say why.
+ * Never throws on frame contents; only a range outside `bytes` is an `InvalidArgumentError`.
+ *
+ * Each view is pointed at its layer here, at a call site that only ever sees that view's
+ * class, and validated by its own `validate`: shared code would make V8's inline caches
+ * megamorphic, and that cost more than all the parsing.
  */
 export function decodeFrame(
   bytes: Uint8Array,
@@ -103,82 +118,139 @@ export function decodeFrame(
   offset = 0,
   length = bytes.length - offset,
 ): number {
+  if (!(offset >= 0 && length >= 0 && offset + length <= bytes.length)) {
+    throw new InvalidArgumentError(
+      'frame',
+      'range',
+      `[${offset}, ${offset}+${length}) is outside a ${bytes.length}-byte array`,
+    );
+  }
   out.layers = 0;
   out.status = Status.OK;
   out.failedLayer = 0;
   out.transportProtocol = -1;
+  if (out.bytes !== bytes) out.rebind(bytes);
+  const dv = out.dv;
 
   const eth = out.ethernet;
-  let status = eth.check(bytes, offset, length);
+  if (eth.bytes !== bytes) eth.rebind(bytes);
+  eth.offset = offset;
+  eth.length = length;
+  let status = eth.validate();
   if (status !== Status.OK) return fail(out, Layer.ETHERNET, status);
-  out.layers = eth.tagCount === 0 ? Layer.ETHERNET : Layer.ETHERNET | Layer.VLAN;
+  let layers = eth.tagCount === 0 ? Layer.ETHERNET : Layer.ETHERNET | Layer.VLAN;
 
-  const start = eth.payloadOffset;
-  const rest = eth.payloadLength;
+  const ethLength = eth.headerLength;
+  const start = offset + ethLength;
+  const rest = length - ethLength;
   let l4Offset: number;
   let l4Length: number;
-  switch (eth.etherType) {
+  let proto: number;
+  switch (dv.getUint16(start - 2)) {
     case EtherType.IPv4: {
       const ip = out.ipv4;
-      status = ip.check(bytes, start, rest);
-      if (status !== Status.OK) return fail(out, Layer.IPV4, status);
-      out.layers |= Layer.IPV4;
-      out.transportProtocol = ip.protocol;
-      if (ip.isFragment) {
-        out.layers |= Layer.FRAGMENT;
-        if (ip.fragmentOffset !== 0) return out.layers;
+      if (ip.bytes !== bytes) ip.rebind(bytes);
+      ip.offset = start;
+      ip.length = rest;
+      status = ip.validate();
+      if (status !== Status.OK) {
+        out.layers = layers;
+        return fail(out, Layer.IPV4, status);
       }
-      l4Offset = ip.payloadOffset;
-      l4Length = ip.payloadLength;
+      layers |= Layer.IPV4;
+      proto = dv.getUint8(start + Ipv4Field.PROTOCOL);
+      const fragment = dv.getUint16(start + Ipv4Field.FLAGS_FRAGMENT_OFFSET) & 0x3fff; // MF and offset
+      if (fragment !== 0) {
+        layers |= Layer.FRAGMENT;
+        if ((fragment & 0x1fff) !== 0) {
+          out.transportProtocol = proto;
+          out.layers = layers;
+          return layers;
+        }
+      }
+      const hl = ip.headerLength;
+      l4Offset = start + hl;
+      l4Length = ip.length - hl;
       break;
     }
     case EtherType.IPv6: {
       const ip = out.ipv6;
-      status = ip.check(bytes, start, rest);
-      if (status !== Status.OK) return fail(out, Layer.IPV6, status);
-      out.layers |= Layer.IPV6;
-      out.transportProtocol = ip.upperLayerProtocol;
+      if (ip.bytes !== bytes) ip.rebind(bytes);
+      ip.offset = start;
+      ip.length = rest;
+      status = ip.validate();
+      if (status !== Status.OK) {
+        out.layers = layers;
+        return fail(out, Layer.IPV6, status);
+      }
+      layers |= Layer.IPV6;
+      proto = ip.upperLayerProtocol;
       if (ip.isFragment) {
-        out.layers |= Layer.FRAGMENT;
-        if (ip.fragmentOffset !== 0) return out.layers;
+        layers |= Layer.FRAGMENT;
+        if (ip.fragmentOffset !== 0) {
+          out.transportProtocol = proto;
+          out.layers = layers;
+          return layers;
+        }
       }
       l4Offset = ip.upperLayerOffset;
       l4Length = ip.upperLayerLength;
       break;
     }
-    case EtherType.ARP:
-      status = out.arp.check(bytes, start, rest);
+    case EtherType.ARP: {
+      const arp = out.arp;
+      if (arp.bytes !== bytes) arp.rebind(bytes);
+      arp.offset = start;
+      arp.length = rest;
+      status = arp.validate();
+      out.layers = layers;
       if (status !== Status.OK) return fail(out, Layer.ARP, status);
-      out.layers |= Layer.ARP;
+      out.layers = layers | Layer.ARP;
       return out.layers;
+    }
     default:
-      return out.layers;
+      out.layers = layers;
+      return layers;
   }
 
-  // A first fragment may end inside the transport header: then it stops at IP.
-  const proto = out.transportProtocol;
-  let view: View;
-  let bit: number;
+  out.transportProtocol = proto;
+  out.layers = layers;
+  // A first fragment may end inside the transport header: then it stops at IP without failing.
   if (proto === IpProtocol.TCP) {
-    view = out.tcp;
-    bit = Layer.TCP;
-  } else if (proto === IpProtocol.UDP) {
-    view = out.udp;
-    bit = Layer.UDP;
-  } else if (proto === IpProtocol.ICMP && (out.layers & Layer.IPV4) !== 0) {
-    view = out.icmpv4;
-    bit = Layer.ICMPV4;
-  } else if (proto === IpProtocol.ICMPV6 && (out.layers & Layer.IPV6) !== 0) {
-    view = out.icmpv6;
-    bit = Layer.ICMPV6;
-  } else {
-    return out.layers;
+    const tcp = out.tcp;
+    if (tcp.bytes !== bytes) tcp.rebind(bytes);
+    tcp.offset = l4Offset;
+    tcp.length = l4Length;
+    status = tcp.validate();
+    if (status === Status.OK) return (out.layers = layers | Layer.TCP);
+    return (layers & Layer.FRAGMENT) !== 0 ? layers : fail(out, Layer.TCP, status);
   }
-  status = view.check(bytes, l4Offset, l4Length);
-  if (status !== Status.OK) {
-    if ((out.layers & Layer.FRAGMENT) !== 0) return out.layers;
-    return fail(out, bit, status);
+  if (proto === IpProtocol.UDP) {
+    const udp = out.udp;
+    if (udp.bytes !== bytes) udp.rebind(bytes);
+    udp.offset = l4Offset;
+    udp.length = l4Length;
+    status = udp.validate();
+    if (status === Status.OK) return (out.layers = layers | Layer.UDP);
+    return (layers & Layer.FRAGMENT) !== 0 ? layers : fail(out, Layer.UDP, status);
   }
-  out.layers |= bit;
-  return out.layers;
+  if (proto === IpProtocol.ICMP && (layers & Layer.IPV4) !== 0) {
+    const icmp = out.icmpv4;
+    if (icmp.bytes !== bytes) icmp.rebind(bytes);
+    icmp.offset = l4Offset;
+    icmp.length = l4Length;
+    status = icmp.validate();
+    if (status === Status.OK) return (out.layers = layers | Layer.ICMPV4);
+    return (layers & Layer.FRAGMENT) !== 0 ? layers : fail(out, Layer.ICMPV4, status);
+  }
+  if (proto === IpProtocol.ICMPV6 && (layers & Layer.IPV6) !== 0) {
+    const icmp = out.icmpv6;
+    if (icmp.bytes !== bytes) icmp.rebind(bytes);
+    icmp.offset = l4Offset;
+    icmp.length = l4Length;
+    status = icmp.validate();
+    if (status === Status.OK) return (out.layers = layers | Layer.ICMPV6);
+    return (layers & Layer.FRAGMENT) !== 0 ? layers : fail(out, Layer.ICMPV6, status);
+  }
+  return layers;
 }

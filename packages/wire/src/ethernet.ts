@@ -3,7 +3,7 @@
  * The frame check sequence is not part of the bytes (capture and AF_PACKET strip it).
  */
 import { MacAddress } from './addresses.js';
-import { assertUint, InvalidArgumentError } from './errors.js';
+import { assertUint, InvalidArgumentError, type Status } from './errors.js';
 import { type Decoded, View } from './view.js';
 
 /** EtherType values (IEEE registry); any other 16-bit value is carried as a number. */
@@ -43,29 +43,32 @@ export class EthernetFrame extends View {
   readonly layer = 'ethernet';
   /** How many 802.1Q/802.1ad tags precede the EtherType. */
   tagCount = 0;
+  /** Header length in bytes including tags, as validated. */
+  headerLength = ETHERNET_HEADER_LENGTH;
 
-  protected validate() {
+  validate(): Status {
     if (this.length < ETHERNET_HEADER_LENGTH) return this.truncated('header', ETHERNET_HEADER_LENGTH);
     let count = 0;
     let pos = EthernetField.ETHERTYPE;
-    while (isTagTpid(this.dv.getUint16(this.base + pos))) {
+    while (isTagTpid(this.dv.getUint16(this.offset + pos))) {
       if (pos + TAG_LENGTH + 2 > this.length) return this.truncated('802.1Q tag', pos + TAG_LENGTH + 2);
       count++;
       pos += TAG_LENGTH;
     }
     this.tagCount = count;
+    this.headerLength = pos + 2;
     return 0;
   }
 
   get destination(): MacAddress {
-    return this.dv.getUint16(this.base) * 0x1_0000_0000 + this.dv.getUint32(this.base + 2);
+    return this.dv.getUint16(this.offset) * 0x1_0000_0000 + this.dv.getUint32(this.offset + 2);
   }
   set destination(mac: MacAddress) {
     MacAddress.write(mac, this.bytes, this.offset);
   }
 
   get source(): MacAddress {
-    return this.dv.getUint16(this.base + 6) * 0x1_0000_0000 + this.dv.getUint32(this.base + 8);
+    return this.dv.getUint16(this.offset + 6) * 0x1_0000_0000 + this.dv.getUint32(this.offset + 8);
   }
   set source(mac: MacAddress) {
     MacAddress.write(mac, this.bytes, this.offset + 6);
@@ -73,30 +76,30 @@ export class EthernetFrame extends View {
 
   /** I/G bit of the destination: multicast or broadcast. */
   get isDestinationGroup(): boolean {
-    return (this.dv.getUint8(this.base) & 1) !== 0;
+    return (this.dv.getUint8(this.offset) & 1) !== 0;
   }
 
   /** Compares the destination with `mac` without building a number per frame. */
   destinationEquals(mac: MacAddress): boolean {
     return (
-      this.dv.getUint32(this.base + 2) === mac % 0x1_0000_0000 &&
-      this.dv.getUint16(this.base) === Math.floor(mac / 0x1_0000_0000)
+      this.dv.getUint32(this.offset + 2) === mac % 0x1_0000_0000 &&
+      this.dv.getUint16(this.offset) === Math.floor(mac / 0x1_0000_0000)
     );
   }
 
   sourceEquals(mac: MacAddress): boolean {
     return (
-      this.dv.getUint32(this.base + 8) === mac % 0x1_0000_0000 &&
-      this.dv.getUint16(this.base + 6) === Math.floor(mac / 0x1_0000_0000)
+      this.dv.getUint32(this.offset + 8) === mac % 0x1_0000_0000 &&
+      this.dv.getUint16(this.offset + 6) === Math.floor(mac / 0x1_0000_0000)
     );
   }
 
   /** The EtherType after all tags (or an 802.3 length when below 0x0600). */
   get etherType(): EtherType {
-    return this.dv.getUint16(this.base + EthernetField.ETHERTYPE + TAG_LENGTH * this.tagCount);
+    return this.dv.getUint16(this.offset + this.headerLength - 2);
   }
   set etherType(type: EtherType) {
-    this.dv.setUint16(this.base + EthernetField.ETHERTYPE + TAG_LENGTH * this.tagCount, type);
+    this.dv.setUint16(this.offset + this.headerLength - 2, type);
   }
 
   /** True for an IEEE 802.3 length field instead of an EtherType. */
@@ -106,15 +109,15 @@ export class EthernetFrame extends View {
 
   /** TPID of tag `i` (0 = outermost). Caller keeps `i < tagCount`. */
   tpid(i: number): number {
-    return this.dv.getUint16(this.base + EthernetField.ETHERTYPE + TAG_LENGTH * i);
+    return this.dv.getUint16(this.offset + EthernetField.ETHERTYPE + TAG_LENGTH * i);
   }
 
   /** Tag control information of tag `i`: PCP (3) | DEI (1) | VID (12). */
   tci(i: number): number {
-    return this.dv.getUint16(this.base + EthernetField.ETHERTYPE + TAG_LENGTH * i + 2);
+    return this.dv.getUint16(this.offset + EthernetField.ETHERTYPE + TAG_LENGTH * i + 2);
   }
   setTci(i: number, tci: number): void {
-    this.dv.setUint16(this.base + EthernetField.ETHERTYPE + TAG_LENGTH * i + 2, tci);
+    this.dv.setUint16(this.offset + EthernetField.ETHERTYPE + TAG_LENGTH * i + 2, tci);
   }
 
   /** VLAN id of tag `i`. */
@@ -122,9 +125,6 @@ export class EthernetFrame extends View {
     return this.tci(i) & 0x0fff;
   }
 
-  get headerLength(): number {
-    return ETHERNET_HEADER_LENGTH + TAG_LENGTH * this.tagCount;
-  }
 
   /** Offset of the payload within `bytes`. */
   get payloadOffset(): number {

@@ -15,6 +15,26 @@ const FLAG_LETTERS: Array<[number, string]> = [
   [TcpFlag.AE, 'A'],
 ];
 
+const ICMPV4_NAMES: Readonly<Record<number, string>> = {
+  0: 'echo reply',
+  3: 'unreachable',
+  8: 'echo request',
+  11: 'time exceeded',
+  12: 'parameter problem',
+};
+
+const ICMPV6_NAMES: Readonly<Record<number, string>> = {
+  1: 'unreachable',
+  2: 'packet too big',
+  3: 'time exceeded',
+  4: 'parameter problem',
+  128: 'echo request',
+  129: 'echo reply',
+  135: 'neighbor solicitation',
+  136: 'neighbor advertisement',
+  143: 'multicast listener report v2',
+};
+
 /** tcpdump's flag notation: `[S]`, `[S.]`, `[P.]`, `[.]` (the dot is ACK). */
 export function formatTcpFlags(flags: number): string {
   let s = '';
@@ -76,9 +96,20 @@ function summarize(d: FrameDecoder): string {
     const u = d.udp;
     return `${net} ${src}.${u.sourcePort} > ${dst}.${u.destinationPort} UDP length ${u.payloadLength}${frag}`;
   }
-  if (d.has(Layer.ICMPV4))
-    return `${net} ${src} > ${dst} ICMP type ${d.icmpv4.type} code ${d.icmpv4.code}${frag}`;
-  if (d.has(Layer.ICMPV6))
-    return `${net} ${src} > ${dst} ICMPv6 type ${d.icmpv6.type} code ${d.icmpv6.code}${frag}`;
+  if (d.has(Layer.ICMPV4)) {
+    const m = d.icmpv4;
+    const what = ICMPV4_NAMES[m.type] ?? `type ${m.type}`;
+    const echo = m.type === 0 || m.type === 8 ? `, id ${m.identifier}, seq ${m.sequence}` : '';
+    const mtu = m.type === 3 && m.code === 4 ? ` (mtu ${m.nextHopMtu})` : '';
+    return `${net} ${src} > ${dst} ICMP ${what} code ${m.code}${echo}${mtu}${frag}`;
+  }
+  if (d.has(Layer.ICMPV6)) {
+    const m = d.icmpv6;
+    const what = ICMPV6_NAMES[m.type] ?? `type ${m.type}`;
+    const target =
+      m.type === 135 || m.type === 136 ? ` ${Ipv6Address.format(m.targetAddress)}` : ` code ${m.code}`;
+    const echo = m.type === 128 || m.type === 129 ? `, id ${m.identifier}, seq ${m.sequence}` : '';
+    return `${net} ${src} > ${dst} ICMPv6 ${what}${target}${echo}${frag}`;
+  }
   return `${net} ${src} > ${dst} protocol ${d.transportProtocol}${frag}${tail}`;
 }

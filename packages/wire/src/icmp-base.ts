@@ -8,7 +8,7 @@ export const ICMP_HEADER_LENGTH = 8;
 export const IcmpField = { TYPE: 0, CODE: 1, CHECKSUM: 2, REST_OF_HEADER: 4, DATA: 8 } as const;
 
 export abstract class IcmpMessage extends View {
-  protected validate(): Status {
+  validate(): Status {
     if (this.length < ICMP_HEADER_LENGTH) return this.truncated('header', ICMP_HEADER_LENGTH);
     return this.validateBody();
   }
@@ -18,28 +18,28 @@ export abstract class IcmpMessage extends View {
   }
 
   get type(): number {
-    return this.dv.getUint8(this.base + IcmpField.TYPE);
+    return this.dv.getUint8(this.offset + IcmpField.TYPE);
   }
   get code(): number {
-    return this.dv.getUint8(this.base + IcmpField.CODE);
+    return this.dv.getUint8(this.offset + IcmpField.CODE);
   }
   get checksum(): number {
-    return this.dv.getUint16(this.base + IcmpField.CHECKSUM);
+    return this.dv.getUint16(this.offset + IcmpField.CHECKSUM);
   }
   set checksum(value: number) {
-    this.dv.setUint16(this.base + IcmpField.CHECKSUM, value);
+    this.dv.setUint16(this.offset + IcmpField.CHECKSUM, value);
   }
   /** The 32-bit rest-of-header word. */
   get restOfHeader(): number {
-    return this.dv.getUint32(this.base + IcmpField.REST_OF_HEADER);
+    return this.dv.getUint32(this.offset + IcmpField.REST_OF_HEADER);
   }
   /** Echo identifier (the first half of the rest of header). */
   get identifier(): number {
-    return this.dv.getUint16(this.base + 4);
+    return this.dv.getUint16(this.offset + 4);
   }
   /** Echo sequence number (the second half). */
   get sequence(): number {
-    return this.dv.getUint16(this.base + 6);
+    return this.dv.getUint16(this.offset + 6);
   }
 
   protected sum(initial: number): number {

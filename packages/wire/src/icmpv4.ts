@@ -45,7 +45,7 @@ export class Icmpv4Message extends IcmpMessage {
   }
   /** Next-hop MTU of a fragmentation-needed message (RFC 1191 §4). */
   get nextHopMtu(): number {
-    return this.dv.getUint16(this.base + 6);
+    return this.dv.getUint16(this.offset + 6);
   }
 
   /** Points `into` at the quoted datagram of an error message (header whole, payload may be cut). */

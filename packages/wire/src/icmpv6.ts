@@ -60,7 +60,7 @@ export class Icmpv6Message extends IcmpMessage {
     if (this.length < start) return this.truncated('neighbor discovery message', start);
     for (let pos = start; pos < this.length; ) {
       if (pos + 2 > this.length) return this.truncated('option', pos + 2);
-      const units = this.dv.getUint8(this.base + pos + 1);
+      const units = this.dv.getUint8(this.offset + pos + 1);
       if (units === 0) return this.malformed('option length', 'zero'); // RFC 4861 §4.6: MUST be discarded
       pos += units * 8;
       if (pos > this.length) return this.truncated('option', pos);
@@ -78,13 +78,13 @@ export class Icmpv6Message extends IcmpMessage {
   }
   /** Neighbor advertisement flags (RFC 4861 §4.4). */
   get router(): boolean {
-    return (this.dv.getUint8(this.base + 4) & 0x80) !== 0;
+    return (this.dv.getUint8(this.offset + 4) & 0x80) !== 0;
   }
   get solicited(): boolean {
-    return (this.dv.getUint8(this.base + 4) & 0x40) !== 0;
+    return (this.dv.getUint8(this.offset + 4) & 0x40) !== 0;
   }
   get override(): boolean {
-    return (this.dv.getUint8(this.base + 4) & 0x20) !== 0;
+    return (this.dv.getUint8(this.offset + 4) & 0x20) !== 0;
   }
   /** Offset of the first ND option within `bytes`, or -1 for a non-ND message. */
   get ndpOptionsOffset(): number {

@@ -4,7 +4,7 @@
  */
 import { Ipv4Address } from './addresses.js';
 import { internetChecksum, sumWords, updateChecksum16, updateChecksum32 } from './checksum.js';
-import { assertUint, ChecksumError, InvalidArgumentError, MalformedError } from './errors.js';
+import { assertUint, ChecksumError, InvalidArgumentError, MalformedError, type Status } from './errors.js';
 import { type Decoded, type DecodeOptions, type EncodeOptions, View } from './view.js';
 
 /** IP protocol numbers (IANA); any other value is carried as a number. */
@@ -59,6 +59,8 @@ export class Ipv4Packet extends View {
    * error (RFC 792), so the payload may be shorter than the total length says.
    */
   quoted = false;
+  /** Header length in bytes, as validated (IHL x 4). */
+  headerLength = IPV4_MIN_HEADER_LENGTH;
   #quotedMode = false;
 
   /** Validates a datagram quoted in an ICMP error: the header must be whole, the payload may be cut. */
@@ -71,40 +73,37 @@ export class Ipv4Packet extends View {
     }
   }
 
-  protected validate() {
+  validate(): Status {
     this.quoted = this.#quotedMode;
     const available = this.length;
     if (available < IPV4_MIN_HEADER_LENGTH) return this.truncated('header', IPV4_MIN_HEADER_LENGTH);
-    const verIhl = this.dv.getUint8(this.base);
+    const verIhl = this.dv.getUint8(this.offset);
     if (verIhl >>> 4 !== 4) return this.malformed('version', 'must be 4');
     const hl = (verIhl & 0x0f) * 4;
     if (hl < IPV4_MIN_HEADER_LENGTH) return this.malformed('ihl', 'must be at least 5 (20 bytes)');
     if (hl > available) return this.truncated('header with options', hl);
-    const total = this.dv.getUint16(this.base + Ipv4Field.TOTAL_LENGTH);
+    this.headerLength = hl;
+    const total = this.dv.getUint16(this.offset + Ipv4Field.TOTAL_LENGTH);
     if (total < hl) return this.malformed('total length', 'smaller than the header length');
     if (total > available) {
       if (!this.quoted) return this.truncated('total length', total);
     } else {
       this.length = total; // anything past total length is link padding
     }
-    if (hl > IPV4_MIN_HEADER_LENGTH) {
-      const status = this.validateOptions(hl);
-      if (status !== 0) return status;
-    }
-    return 0;
+    return hl === IPV4_MIN_HEADER_LENGTH ? 0 : this.validateOptions(hl);
   }
 
   private validateOptions(hl: number) {
     let pos = Ipv4Field.OPTIONS;
     while (pos < hl) {
-      const type = this.dv.getUint8(this.base + pos);
+      const type = this.dv.getUint8(this.offset + pos);
       if (type === Ipv4OptionType.END_OF_LIST) break;
       if (type === Ipv4OptionType.NO_OPERATION) {
         pos++;
         continue;
       }
       if (pos + 1 >= hl) return this.malformed('option length', 'past the end of the header');
-      const len = this.dv.getUint8(this.base + pos + 1);
+      const len = this.dv.getUint8(this.offset + pos + 1);
       if (len < 2) return this.malformed('option length', 'less than 2'); // RFC 791: length counts type and length octets
       if (pos + len > hl) return this.malformed('option length', 'option runs past the end of the header');
       pos += len;
@@ -113,77 +112,74 @@ export class Ipv4Packet extends View {
   }
 
   get version(): number {
-    return this.dv.getUint8(this.base) >>> 4;
+    return this.dv.getUint8(this.offset) >>> 4;
   }
   /** Header length in 32-bit words. */
   get ihl(): number {
-    return this.dv.getUint8(this.base) & 0x0f;
-  }
-  get headerLength(): number {
-    return (this.dv.getUint8(this.base) & 0x0f) * 4;
+    return this.dv.getUint8(this.offset) & 0x0f;
   }
   get dscp(): number {
-    return this.dv.getUint8(this.base + 1) >>> 2;
+    return this.dv.getUint8(this.offset + 1) >>> 2;
   }
   get ecn(): number {
-    return this.dv.getUint8(this.base + 1) & 0x03;
+    return this.dv.getUint8(this.offset + 1) & 0x03;
   }
   get totalLength(): number {
-    return this.dv.getUint16(this.base + Ipv4Field.TOTAL_LENGTH);
+    return this.dv.getUint16(this.offset + Ipv4Field.TOTAL_LENGTH);
   }
   get identification(): number {
-    return this.dv.getUint16(this.base + Ipv4Field.IDENTIFICATION);
+    return this.dv.getUint16(this.offset + Ipv4Field.IDENTIFICATION);
   }
   /** The reserved flag bit (RFC 791; must be zero, carried as-is). */
   get reservedFlag(): boolean {
-    return (this.dv.getUint8(this.base + 6) & 0x80) !== 0;
+    return (this.dv.getUint8(this.offset + 6) & 0x80) !== 0;
   }
   get dontFragment(): boolean {
-    return (this.dv.getUint8(this.base + 6) & 0x40) !== 0;
+    return (this.dv.getUint8(this.offset + 6) & 0x40) !== 0;
   }
   get moreFragments(): boolean {
-    return (this.dv.getUint8(this.base + 6) & 0x20) !== 0;
+    return (this.dv.getUint8(this.offset + 6) & 0x20) !== 0;
   }
   /** Fragment offset in 8-byte units. */
   get fragmentOffset(): number {
-    return this.dv.getUint16(this.base + 6) & 0x1fff;
+    return this.dv.getUint16(this.offset + 6) & 0x1fff;
   }
   /** Part of a fragmented datagram: MF set or a non-zero offset. */
   get isFragment(): boolean {
-    return (this.dv.getUint16(this.base + 6) & 0x3fff) !== 0;
+    return (this.dv.getUint16(this.offset + 6) & 0x3fff) !== 0;
   }
   get ttl(): number {
-    return this.dv.getUint8(this.base + Ipv4Field.TTL);
+    return this.dv.getUint8(this.offset + Ipv4Field.TTL);
   }
   set ttl(ttl: number) {
-    const old = this.dv.getUint16(this.base + Ipv4Field.TTL);
-    this.dv.setUint8(this.base + Ipv4Field.TTL, ttl);
-    this.checksum = updateChecksum16(this.checksum, old, this.dv.getUint16(this.base + Ipv4Field.TTL));
+    const old = this.dv.getUint16(this.offset + Ipv4Field.TTL);
+    this.dv.setUint8(this.offset + Ipv4Field.TTL, ttl);
+    this.checksum = updateChecksum16(this.checksum, old, this.dv.getUint16(this.offset + Ipv4Field.TTL));
   }
   get protocol(): IpProtocol {
-    return this.dv.getUint8(this.base + Ipv4Field.PROTOCOL);
+    return this.dv.getUint8(this.offset + Ipv4Field.PROTOCOL);
   }
   get checksum(): number {
-    return this.dv.getUint16(this.base + Ipv4Field.CHECKSUM);
+    return this.dv.getUint16(this.offset + Ipv4Field.CHECKSUM);
   }
   set checksum(value: number) {
-    this.dv.setUint16(this.base + Ipv4Field.CHECKSUM, value);
+    this.dv.setUint16(this.offset + Ipv4Field.CHECKSUM, value);
   }
   get source(): Ipv4Address {
-    return this.dv.getUint32(this.base + Ipv4Field.SOURCE);
+    return this.dv.getUint32(this.offset + Ipv4Field.SOURCE);
   }
   /** Rewrites the source and updates the header checksum incrementally (RFC 1624). */
   set source(addr: Ipv4Address) {
     this.checksum = updateChecksum32(this.checksum, this.source, addr);
-    this.dv.setUint32(this.base + Ipv4Field.SOURCE, addr);
+    this.dv.setUint32(this.offset + Ipv4Field.SOURCE, addr);
   }
   get destination(): Ipv4Address {
-    return this.dv.getUint32(this.base + Ipv4Field.DESTINATION);
+    return this.dv.getUint32(this.offset + Ipv4Field.DESTINATION);
   }
   /** Rewrites the destination and updates the header checksum incrementally (RFC 1624). */
   set destination(addr: Ipv4Address) {
     this.checksum = updateChecksum32(this.checksum, this.destination, addr);
-    this.dv.setUint32(this.base + Ipv4Field.DESTINATION, addr);
+    this.dv.setUint32(this.offset + Ipv4Field.DESTINATION, addr);
   }
 
   /** Header checksum verifies (RFC 791 §3.1, RFC 1071). */

@@ -4,7 +4,7 @@
  */
 import { Ipv6Address } from './addresses.js';
 import { sumWords } from './checksum.js';
-import { assertUint, InvalidArgumentError } from './errors.js';
+import { assertUint, InvalidArgumentError, type Status } from './errors.js';
 import { IpProtocol } from './ipv4.js';
 import { type Decoded, View } from './view.js';
 
@@ -44,14 +44,20 @@ export class Ipv6Packet extends View {
   extensionHeaderCount = 0;
   /** Offset of the fragment header relative to the packet start, or -1. */
   fragmentHeaderOffset = -1;
+  /**
+   * Offset (relative to the packet start) of the final destination the upper-layer
+   * checksum uses: the Destination Address, or an address in a routing header with
+   * segments left (RFC 8200 §8.1).
+   */
+  finalDestinationOffset: number = Ipv6Field.DESTINATION;
 
-  protected validate() {
+  validate(): Status {
     if (this.length < IPV6_HEADER_LENGTH) return this.truncated('header', IPV6_HEADER_LENGTH);
-    if (this.dv.getUint8(this.base) >>> 4 !== 6) return this.malformed('version', 'must be 6');
+    if (this.dv.getUint8(this.offset) >>> 4 !== 6) return this.malformed('version', 'must be 6');
     const total = IPV6_HEADER_LENGTH + this.payloadLengthField;
     if (total > this.length) return this.truncated('payload length', total);
     this.length = total;
-    let next = this.dv.getUint8(this.base + Ipv6Field.NEXT_HEADER);
+    let next = this.dv.getUint8(this.offset + Ipv6Field.NEXT_HEADER);
     // RFC 2675: payload length 0 with a hop-by-hop header announces a jumbogram.
     if (total === IPV6_HEADER_LENGTH && next === IpProtocol.HOPOPT) {
       return this.unsupported('payload length', 'jumbograms (RFC 2675) are not supported');
@@ -59,6 +65,8 @@ export class Ipv6Packet extends View {
     let pos = IPV6_HEADER_LENGTH;
     let count = 0;
     this.fragmentHeaderOffset = -1;
+    this.finalDestinationOffset = Ipv6Field.DESTINATION;
+    let routed = false;
     while (isIpv6ExtensionHeader(next)) {
       // RFC 8200 §4.1: the hop-by-hop header may only follow the IPv6 header.
       if (next === IpProtocol.HOPOPT && count > 0)
@@ -71,14 +79,20 @@ export class Ipv6Packet extends View {
         this.fragmentHeaderOffset = pos;
         len = 8;
       } else if (next === IpProtocol.AH) {
-        len = (this.dv.getUint8(this.base + pos + 1) + 2) * 4; // RFC 4302 §2.2
+        len = (this.dv.getUint8(this.offset + pos + 1) + 2) * 4; // RFC 4302 §2.2
       } else {
-        len = (this.dv.getUint8(this.base + pos + 1) + 1) * 8;
+        len = (this.dv.getUint8(this.offset + pos + 1) + 1) * 8;
       }
       if (pos + len > total) return this.truncated('extension header', pos + len);
-      next = this.dv.getUint8(this.base + pos);
+      if (next === IpProtocol.IPV6_ROUTE && !routed) {
+        routed = true;
+        this.noteFinalDestination(pos, len);
+      }
+      next = this.dv.getUint8(this.offset + pos);
       pos += len;
       count++;
+      // RFC 8200 §4.5: after the fragment header of a later fragment comes fragment data, not headers.
+      if (this.fragmentHeaderOffset === pos - 8 && this.fragmentOffset !== 0) break;
     }
     this.upperLayerProtocol = next;
     this.upperLayerHeaderOffset = pos;
@@ -86,27 +100,39 @@ export class Ipv6Packet extends View {
     return 0;
   }
 
+  /** Where a routing header with segments left keeps the final destination (RFC 8200 §8.1). */
+  private noteFinalDestination(pos: number, len: number): void {
+    const type = this.dv.getUint8(this.offset + pos + 2);
+    const segmentsLeft = this.dv.getUint8(this.offset + pos + 3);
+    if (segmentsLeft === 0 || len < 24) return;
+    if (type === 0) {
+      this.finalDestinationOffset = pos + len - 16; // RFC 5095/2460: the last address of the list
+    } else if (type === 2 || type === 4) {
+      this.finalDestinationOffset = pos + 8; // RFC 6275 §6.4 home address; RFC 8754 §2 Segment List[0]
+    }
+  }
+
   get version(): number {
-    return this.dv.getUint8(this.base) >>> 4;
+    return this.dv.getUint8(this.offset) >>> 4;
   }
   get trafficClass(): number {
-    return (this.dv.getUint16(this.base) >>> 4) & 0xff;
+    return (this.dv.getUint16(this.offset) >>> 4) & 0xff;
   }
   get flowLabel(): number {
-    return this.dv.getUint32(this.base) & 0x000f_ffff;
+    return this.dv.getUint32(this.offset) & 0x000f_ffff;
   }
   get payloadLengthField(): number {
-    return this.dv.getUint16(this.base + Ipv6Field.PAYLOAD_LENGTH);
+    return this.dv.getUint16(this.offset + Ipv6Field.PAYLOAD_LENGTH);
   }
   /** The Next Header field of the fixed header. */
   get nextHeader(): number {
-    return this.dv.getUint8(this.base + Ipv6Field.NEXT_HEADER);
+    return this.dv.getUint8(this.offset + Ipv6Field.NEXT_HEADER);
   }
   get hopLimit(): number {
-    return this.dv.getUint8(this.base + Ipv6Field.HOP_LIMIT);
+    return this.dv.getUint8(this.offset + Ipv6Field.HOP_LIMIT);
   }
   set hopLimit(value: number) {
-    this.dv.setUint8(this.base + Ipv6Field.HOP_LIMIT, value);
+    this.dv.setUint8(this.offset + Ipv6Field.HOP_LIMIT, value);
   }
   /** Allocates a bigint; on the hot path compare bytes at `offset + 8` instead. */
   get source(): Ipv6Address {
@@ -115,34 +141,41 @@ export class Ipv6Packet extends View {
   get destination(): Ipv6Address {
     return Ipv6Address.read(this.bytes, this.offset + Ipv6Field.DESTINATION);
   }
+  /** The destination the upper-layer checksum uses (differs from `destination` while a routing header has segments left). */
+  get finalDestination(): Ipv6Address {
+    return Ipv6Address.read(this.bytes, this.offset + this.finalDestinationOffset);
+  }
 
+  /** A fragment header with an offset or more fragments; an atomic fragment is a whole datagram (RFC 6946 §4). */
   get isFragment(): boolean {
-    return this.fragmentHeaderOffset >= 0;
+    return (
+      this.fragmentHeaderOffset >= 0 &&
+      (this.dv.getUint16(this.offset + this.fragmentHeaderOffset + 2) & 0xfff9) !== 0
+    );
   }
   /** Fragment offset in 8-byte units (0 when there is no fragment header). */
   get fragmentOffset(): number {
     return this.fragmentHeaderOffset < 0
       ? 0
-      : this.dv.getUint16(this.base + this.fragmentHeaderOffset + 2) >>> 3;
+      : this.dv.getUint16(this.offset + this.fragmentHeaderOffset + 2) >>> 3;
   }
   get moreFragments(): boolean {
     return (
       this.fragmentHeaderOffset >= 0 &&
-      (this.dv.getUint8(this.base + this.fragmentHeaderOffset + 3) & 1) !== 0
+      (this.dv.getUint8(this.offset + this.fragmentHeaderOffset + 3) & 1) !== 0
     );
   }
   get fragmentIdentification(): number {
-    return this.fragmentHeaderOffset < 0 ? 0 : this.dv.getUint32(this.base + this.fragmentHeaderOffset + 4);
+    return this.fragmentHeaderOffset < 0 ? 0 : this.dv.getUint32(this.offset + this.fragmentHeaderOffset + 4);
   }
 
   /** Partial sum of the pseudo-header for the upper layer (RFC 8200 §8.1). */
   pseudoHeaderSum(): number {
     const len = this.upperLayerLength;
-    return (
-      sumWords(this.bytes, this.offset + Ipv6Field.SOURCE, this.offset + IPV6_HEADER_LENGTH) +
-      this.upperLayerProtocol +
-      len
-    );
+    const destination = this.offset + this.finalDestinationOffset;
+    let sum = sumWords(this.bytes, this.offset + Ipv6Field.SOURCE, this.offset + Ipv6Field.DESTINATION);
+    sum = sumWords(this.bytes, destination, destination + 16, sum);
+    return sum + this.upperLayerProtocol + Math.floor(len / 0x10000) + (len & 0xffff);
   }
 
   /** Offset of the upper-layer header within `bytes`. */

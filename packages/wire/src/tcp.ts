@@ -4,7 +4,7 @@
  * with an ExID (RFC 6994). Unknown kinds round-trip as bytes.
  */
 import { finishChecksum, sumWords, updateChecksum16, updateChecksum32 } from './checksum.js';
-import { assertUint, ChecksumError, InvalidArgumentError } from './errors.js';
+import { assertUint, ChecksumError, InvalidArgumentError, type Status } from './errors.js';
 import { type PseudoHeader, pseudoHeaderSum } from './pseudo-header.js';
 import { type Decoded, type DecodeOptions, type EncodeOptions, View } from './view.js';
 
@@ -71,26 +71,32 @@ function fixedOptionLength(kind: number): number {
 /** A zero-copy view of a TCP segment. */
 export class TcpSegment extends View {
   readonly layer = 'tcp';
+  /** Header length in bytes, as validated (data offset x 4). */
+  headerLength = TCP_MIN_HEADER_LENGTH;
 
-  protected validate() {
+  validate(): Status {
     if (this.length < TCP_MIN_HEADER_LENGTH) return this.truncated('header', TCP_MIN_HEADER_LENGTH);
-    const hl = this.headerLength;
+    const hl = (this.dv.getUint8(this.offset + TcpField.DATA_OFFSET_FLAGS) >>> 4) * 4;
     if (hl < TCP_MIN_HEADER_LENGTH) return this.malformed('data offset', 'must be at least 5 (20 bytes)');
     if (hl > this.length) return this.truncated('header with options', hl);
-    return hl > TCP_MIN_HEADER_LENGTH ? this.validateOptions(hl) : 0;
+    this.headerLength = hl;
+    if (hl === TCP_MIN_HEADER_LENGTH) return 0;
+    // Linux's data segments carry NOP, NOP, timestamps and nothing else: skip the walk.
+    if (hl === 32 && this.dv.getUint32(this.offset + TcpField.OPTIONS) === 0x0101_080a) return 0;
+    return this.validateOptions(hl);
   }
 
   private validateOptions(hl: number) {
     let pos = TcpField.OPTIONS;
     while (pos < hl) {
-      const kind = this.dv.getUint8(this.base + pos);
+      const kind = this.dv.getUint8(this.offset + pos);
       if (kind === TcpOptionKind.END_OF_LIST) break;
       if (kind === TcpOptionKind.NO_OPERATION) {
         pos++;
         continue;
       }
       if (pos + 1 >= hl) return this.malformed('option length', 'past the end of the header');
-      const len = this.dv.getUint8(this.base + pos + 1);
+      const len = this.dv.getUint8(this.offset + pos + 1);
       if (len < 2) return this.malformed('option length', 'less than 2'); // RFC 9293 §3.2: length includes kind and length
       if (pos + len > hl) return this.malformed('option length', 'option runs past the end of the header');
       const fixed = fixedOptionLength(kind);
@@ -109,81 +115,78 @@ export class TcpSegment extends View {
   }
 
   get sourcePort(): number {
-    return this.dv.getUint16(this.base + TcpField.SOURCE_PORT);
+    return this.dv.getUint16(this.offset + TcpField.SOURCE_PORT);
   }
   set sourcePort(port: number) {
     this.checksum = updateChecksum16(this.checksum, this.sourcePort, port);
-    this.dv.setUint16(this.base + TcpField.SOURCE_PORT, port);
+    this.dv.setUint16(this.offset + TcpField.SOURCE_PORT, port);
   }
   get destinationPort(): number {
-    return this.dv.getUint16(this.base + TcpField.DESTINATION_PORT);
+    return this.dv.getUint16(this.offset + TcpField.DESTINATION_PORT);
   }
   set destinationPort(port: number) {
     this.checksum = updateChecksum16(this.checksum, this.destinationPort, port);
-    this.dv.setUint16(this.base + TcpField.DESTINATION_PORT, port);
+    this.dv.setUint16(this.offset + TcpField.DESTINATION_PORT, port);
   }
   get seq(): number {
-    return this.dv.getUint32(this.base + TcpField.SEQ);
+    return this.dv.getUint32(this.offset + TcpField.SEQ);
   }
   /** Rewrites the sequence number and updates the checksum incrementally (RFC 1624). */
   set seq(value: number) {
     this.checksum = updateChecksum32(this.checksum, this.seq, value >>> 0);
-    this.dv.setUint32(this.base + TcpField.SEQ, value);
+    this.dv.setUint32(this.offset + TcpField.SEQ, value);
   }
   get ack(): number {
-    return this.dv.getUint32(this.base + TcpField.ACK);
+    return this.dv.getUint32(this.offset + TcpField.ACK);
   }
   /** Rewrites the acknowledgment number and updates the checksum incrementally (RFC 1624). */
   set ack(value: number) {
     this.checksum = updateChecksum32(this.checksum, this.ack, value >>> 0);
-    this.dv.setUint32(this.base + TcpField.ACK, value);
+    this.dv.setUint32(this.offset + TcpField.ACK, value);
   }
   /** Header length in 32-bit words. */
   get dataOffset(): number {
-    return this.dv.getUint8(this.base + TcpField.DATA_OFFSET_FLAGS) >>> 4;
-  }
-  get headerLength(): number {
-    return (this.dv.getUint8(this.base + TcpField.DATA_OFFSET_FLAGS) >>> 4) * 4;
+    return this.dv.getUint8(this.offset + TcpField.DATA_OFFSET_FLAGS) >>> 4;
   }
   /** The nine flag bits (see `TcpFlag`). */
   get flags(): number {
-    return this.dv.getUint16(this.base + TcpField.DATA_OFFSET_FLAGS) & 0x01ff;
+    return this.dv.getUint16(this.offset + TcpField.DATA_OFFSET_FLAGS) & 0x01ff;
   }
   /** The three reserved bits (must be zero, carried as-is). */
   get reserved(): number {
-    return (this.dv.getUint8(this.base + TcpField.DATA_OFFSET_FLAGS) >>> 1) & 0x07;
+    return (this.dv.getUint8(this.offset + TcpField.DATA_OFFSET_FLAGS) >>> 1) & 0x07;
   }
   get syn(): boolean {
-    return (this.dv.getUint8(this.base + 13) & TcpFlag.SYN) !== 0;
+    return (this.dv.getUint8(this.offset + 13) & TcpFlag.SYN) !== 0;
   }
   get ackFlag(): boolean {
-    return (this.dv.getUint8(this.base + 13) & TcpFlag.ACK) !== 0;
+    return (this.dv.getUint8(this.offset + 13) & TcpFlag.ACK) !== 0;
   }
   get fin(): boolean {
-    return (this.dv.getUint8(this.base + 13) & TcpFlag.FIN) !== 0;
+    return (this.dv.getUint8(this.offset + 13) & TcpFlag.FIN) !== 0;
   }
   get rst(): boolean {
-    return (this.dv.getUint8(this.base + 13) & TcpFlag.RST) !== 0;
+    return (this.dv.getUint8(this.offset + 13) & TcpFlag.RST) !== 0;
   }
   /** A connection request: SYN without ACK (the segment only the active node may accept). */
   get isConnectionRequest(): boolean {
-    return (this.dv.getUint8(this.base + 13) & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
+    return (this.dv.getUint8(this.offset + 13) & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
   }
   get window(): number {
-    return this.dv.getUint16(this.base + TcpField.WINDOW);
+    return this.dv.getUint16(this.offset + TcpField.WINDOW);
   }
   set window(value: number) {
     this.checksum = updateChecksum16(this.checksum, this.window, value);
-    this.dv.setUint16(this.base + TcpField.WINDOW, value);
+    this.dv.setUint16(this.offset + TcpField.WINDOW, value);
   }
   get checksum(): number {
-    return this.dv.getUint16(this.base + TcpField.CHECKSUM);
+    return this.dv.getUint16(this.offset + TcpField.CHECKSUM);
   }
   set checksum(value: number) {
-    this.dv.setUint16(this.base + TcpField.CHECKSUM, value);
+    this.dv.setUint16(this.offset + TcpField.CHECKSUM, value);
   }
   get urgentPointer(): number {
-    return this.dv.getUint16(this.base + TcpField.URGENT_POINTER);
+    return this.dv.getUint16(this.offset + TcpField.URGENT_POINTER);
   }
 
   /** Offset within `bytes` of the first option of `kind`, or -1 (walks the validated options). */
@@ -191,10 +194,10 @@ export class TcpSegment extends View {
     const hl = this.headerLength;
     let pos = TcpField.OPTIONS;
     while (pos < hl) {
-      const k = this.dv.getUint8(this.base + pos);
+      const k = this.dv.getUint8(this.offset + pos);
       if (k === kind) return this.offset + pos;
       if (k === TcpOptionKind.END_OF_LIST) return -1;
-      pos += k === TcpOptionKind.NO_OPERATION ? 1 : this.dv.getUint8(this.base + pos + 1);
+      pos += k === TcpOptionKind.NO_OPERATION ? 1 : this.dv.getUint8(this.offset + pos + 1);
     }
     return -1;
   }
@@ -202,12 +205,12 @@ export class TcpSegment extends View {
   /** The MSS option's value, or -1 when absent. */
   get mss(): number {
     const at = this.findOption(TcpOptionKind.MSS);
-    return at < 0 ? -1 : this.dv.getUint16(this.base - this.offset + at + 2);
+    return at < 0 ? -1 : this.dv.getUint16(at + 2);
   }
   /** The window-scale shift count, or -1 when absent. */
   get windowScale(): number {
     const at = this.findOption(TcpOptionKind.WINDOW_SCALE);
-    return at < 0 ? -1 : this.dv.getUint8(this.base - this.offset + at + 2);
+    return at < 0 ? -1 : this.dv.getUint8(at + 2);
   }
   get sackPermitted(): boolean {
     return this.findOption(TcpOptionKind.SACK_PERMITTED) >= 0;
@@ -233,7 +236,10 @@ export class TcpSegment extends View {
   }
 }
 
-/** A TCP option. Trailing End-of-List and the zero padding after it are implied, not listed. */
+/**
+ * A TCP option. An End of Option List followed only by the zero padding to the next 32-bit
+ * boundary is implied, not listed; any other EOL is listed with the bytes after it.
+ */
 export type TcpOption =
   /** End of Option List; `padding` holds the bytes after it only when they are not all zero. */
   | { kind: 0; padding?: Uint8Array }
@@ -373,11 +379,13 @@ export function parseTcpOptions(bytes: Uint8Array, start: number, end: number): 
   while (pos < end) {
     const kind = bytes[pos]!;
     if (kind === 0) {
-      // EOL ends the list (RFC 9293 §3.2). Zero padding after it is implied; anything
-      // else is kept so that non-canonical headers still round-trip.
+      // EOL ends the list (RFC 9293 §3.2). It is implied when the encoder would write the
+      // same bytes: zeros up to the next 32-bit boundary. Otherwise (more zero words, or
+      // non-zero bytes) it is kept with what follows, so every header round-trips.
       let rest = pos + 1;
       while (rest < end && bytes[rest] === 0) rest++;
-      if (rest < end) out.push({ kind: 0, padding: bytes.slice(pos + 1, end) });
+      const implied = rest === end && ((pos - start + 3) & ~3) === end - start;
+      if (!implied) out.push({ kind: 0, padding: bytes.slice(pos + 1, end) });
       break;
     }
     if (kind === 1) {

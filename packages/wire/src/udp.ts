@@ -1,6 +1,6 @@
 /** UDP (RFC 768; over IPv6, RFC 8200 §8.1). */
 import { finishChecksum, sumWords, updateChecksum16 } from './checksum.js';
-import { assertUint, ChecksumError, InvalidArgumentError } from './errors.js';
+import { assertUint, ChecksumError, InvalidArgumentError, type Status } from './errors.js';
 import { type PseudoHeader, pseudoHeaderSum } from './pseudo-header.js';
 import { type Decoded, type DecodeOptions, type EncodeOptions, View } from './view.js';
 
@@ -11,9 +11,9 @@ export const UDP_HEADER_LENGTH = 8;
 export class UdpDatagram extends View {
   readonly layer = 'udp';
 
-  protected validate() {
+  validate(): Status {
     if (this.length < UDP_HEADER_LENGTH) return this.truncated('header', UDP_HEADER_LENGTH);
-    const len = this.dv.getUint16(this.base + UdpField.LENGTH);
+    const len = this.dv.getUint16(this.offset + UdpField.LENGTH);
     if (len < UDP_HEADER_LENGTH) return this.malformed('length', 'smaller than the 8-byte header');
     if (len > this.length) return this.truncated('length', len);
     this.length = len;
@@ -21,32 +21,32 @@ export class UdpDatagram extends View {
   }
 
   get sourcePort(): number {
-    return this.dv.getUint16(this.base + UdpField.SOURCE_PORT);
+    return this.dv.getUint16(this.offset + UdpField.SOURCE_PORT);
   }
   set sourcePort(port: number) {
     this.patch(UdpField.SOURCE_PORT, port);
   }
   get destinationPort(): number {
-    return this.dv.getUint16(this.base + UdpField.DESTINATION_PORT);
+    return this.dv.getUint16(this.offset + UdpField.DESTINATION_PORT);
   }
   set destinationPort(port: number) {
     this.patch(UdpField.DESTINATION_PORT, port);
   }
   /** The length field (header plus data). */
   get lengthField(): number {
-    return this.dv.getUint16(this.base + UdpField.LENGTH);
+    return this.dv.getUint16(this.offset + UdpField.LENGTH);
   }
   get checksum(): number {
-    return this.dv.getUint16(this.base + UdpField.CHECKSUM);
+    return this.dv.getUint16(this.offset + UdpField.CHECKSUM);
   }
   set checksum(value: number) {
-    this.dv.setUint16(this.base + UdpField.CHECKSUM, value);
+    this.dv.setUint16(this.offset + UdpField.CHECKSUM, value);
   }
 
   /** Rewrites a 16-bit field and keeps the checksum right; a zero checksum (IPv4: none) stays zero. */
   private patch(field: number, value: number): void {
-    const old = this.dv.getUint16(this.base + field);
-    this.dv.setUint16(this.base + field, value);
+    const old = this.dv.getUint16(this.offset + field);
+    this.dv.setUint16(this.offset + field, value);
     const sum = this.checksum;
     if (sum !== 0) this.checksum = updateChecksum16(sum, old, value) || 0xffff;
   }

@@ -1,7 +1,7 @@
 /**
- * The base of every zero-copy view. A view reads a protocol's fields in place through
- * one `DataView` that spans the backing `ArrayBuffer`; re-pointing the view at another
- * frame in the same buffer (a receive ring, a pooled buffer) allocates nothing.
+ * The base of every zero-copy view. A view reads a protocol's fields in place through one
+ * `DataView` over the array it was given; re-pointing it at another frame of the same
+ * array (a receive ring, a pooled buffer) allocates nothing.
  *
  * Construction is checked (`check` returns a status without throwing, `wrap` throws a
  * `WireError`), and every getter reads only bytes the check proved present, so no getter
@@ -30,9 +30,8 @@ export abstract class View {
   /** Bytes this layer spans after the check (header plus payload, without link padding). */
   length = 0;
 
+  /** One DataView over exactly `bytes` (its byteOffset and byteLength), rebuilt only when `bytes` changes. */
   protected dv: DataView = EMPTY_VIEW;
-  /** Absolute offset of the first byte within `dv`. */
-  protected base = 0;
 
   // The last failure, kept as primitives so the non-throwing path allocates nothing.
   protected failStatus: Status = Status.OK;
@@ -43,14 +42,12 @@ export abstract class View {
   /**
    * Points the view at `bytes[offset, offset + length)` and validates it. Returns
    * `Status.OK` or the reason it failed (see `error()`); never throws on bad data.
+   * Pointing at another frame of the same array (a receive ring) allocates nothing.
    */
   check(bytes: Uint8Array, offset = 0, length = bytes.length - offset): Status {
     if (
-      !Number.isInteger(offset) ||
-      !Number.isInteger(length) ||
-      offset < 0 ||
-      length < 0 ||
-      offset + length > bytes.length
+      !(offset >= 0 && length >= 0 && offset + length <= bytes.length) ||
+      !Number.isInteger(offset + length)
     ) {
       throw new InvalidArgumentError(
         this.layer,
@@ -58,8 +55,9 @@ export abstract class View {
         `[${offset}, ${offset}+${length}) is outside a ${bytes.length}-byte array`,
       );
     }
-    this.attach(bytes, offset, length);
-    this.failStatus = Status.OK;
+    if (bytes !== this.bytes) this.rebind(bytes);
+    this.offset = offset;
+    this.length = length;
     return this.validate();
   }
 
@@ -67,6 +65,18 @@ export abstract class View {
   wrap(bytes: Uint8Array, offset = 0, length = bytes.length - offset): this {
     if (this.check(bytes, offset, length) !== Status.OK) throw this.error();
     return this;
+  }
+
+  /**
+   * Validates the bytes the view points at now, and may shrink `length` to the layer's own
+   * length (dropping link padding). `check` calls it; `decodeFrame` calls it directly.
+   */
+  abstract validate(): Status;
+
+  /** Binds the view to another array: the only place a DataView is created. */
+  rebind(bytes: Uint8Array): void {
+    this.bytes = bytes;
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** The error for the last failed `check`. */
@@ -84,18 +94,6 @@ export abstract class View {
   /** The layer's bytes as a subarray (allocates a view object; not for the hot path). */
   slice(): Uint8Array {
     return this.bytes.subarray(this.offset, this.offset + this.length);
-  }
-
-  /** Validates the attached bytes and may shrink `length` to the layer's own length. */
-  protected abstract validate(): Status;
-
-  /** Points the view at the bytes without validating them. */
-  protected attach(bytes: Uint8Array, offset: number, length: number): void {
-    if (bytes.buffer !== this.dv.buffer) this.dv = new DataView(bytes.buffer);
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-    this.base = bytes.byteOffset + offset;
   }
 
   protected truncated(field: string, needed: number): Status {

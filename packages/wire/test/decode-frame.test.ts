@@ -208,7 +208,7 @@ const rows: Row[] = [
       ]).toEqual([true, CLIENT, VIP, 6, 8]);
       expect(d.icmpv4.verifyChecksum()).toBe(true);
     },
-    summary: /ICMP type 3 code 4/,
+    summary: /ICMP unreachable code 4 \(mtu 1400\)$/,
   },
   {
     description: 'ICMPv6 neighbor solicitation',
@@ -231,7 +231,7 @@ const rows: Row[] = [
       expect(d.icmpv6.ndpOptionsOffset).toBe(d.icmpv6.offset + 24);
       expect(d.icmpv6.verifyChecksum(d.ipv6.pseudoHeaderSum())).toBe(true);
     },
-    summary: /ICMPv6 type 135 code 0/,
+    summary: /ICMPv6 neighbor solicitation fd00::$/,
   },
   {
     description: 'ARP request for the VIP',
