@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import {
   type ComplianceCase,
   type LinkHarness,
@@ -6,6 +5,7 @@ import {
   runLinkCompliance,
   testFrame,
 } from '@switchyard/netsim/compliance';
+import { describe, expect, it } from 'vitest';
 import { Duration, type FrameHandler, type Link, type LinkCounters, Simulator } from '../src/index.js';
 import { mac } from './helpers.js';
 

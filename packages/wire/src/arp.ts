@@ -43,29 +43,28 @@ export class ArpPacket extends View {
   }
 
   get hardwareType(): number {
-    return this.dv.getUint16(this.offset + ArpField.HTYPE);
+    return this.dv.getUint16(this.offset); // ArpField.HTYPE
   }
   get protocolType(): number {
-    return this.dv.getUint16(this.offset + ArpField.PTYPE);
+    return this.dv.getUint16(this.offset + 2); // ArpField.PTYPE
   }
   get hardwareLength(): number {
-    return this.dv.getUint8(this.offset + ArpField.HLEN);
+    return this.dv.getUint8(this.offset + 4); // ArpField.HLEN
   }
   get protocolLength(): number {
-    return this.dv.getUint8(this.offset + ArpField.PLEN);
+    return this.dv.getUint8(this.offset + 5); // ArpField.PLEN
   }
   get operation(): ArpOperation {
-    return this.dv.getUint16(this.offset + ArpField.OPER);
+    return this.dv.getUint16(this.offset + 6); // ArpField.OPER
   }
   set operation(op: ArpOperation) {
-    this.dv.setUint16(this.offset + ArpField.OPER, op);
+    this.dv.setUint16(this.offset + 6, op); // ArpField.OPER
   }
 
   /** Ethernet (1) hardware, IPv4 (0x0800) protocol, with lengths 6 and 4. */
   get isEthernetIpv4(): boolean {
     return (
-      this.dv.getUint32(this.offset) === 0x0001_0800 &&
-      this.dv.getUint16(this.offset + ArpField.HLEN) === 0x0604
+      this.dv.getUint32(this.offset) === 0x0001_0800 && this.dv.getUint16(this.offset + 4) === 0x0604 // ArpField.HLEN
     );
   }
 

@@ -109,22 +109,21 @@ export class EthernetFrame extends View {
 
   /** TPID of tag `i` (0 = outermost). Caller keeps `i < tagCount`. */
   tpid(i: number): number {
-    return this.dv.getUint16(this.offset + EthernetField.ETHERTYPE + TAG_LENGTH * i);
+    return this.dv.getUint16(this.offset + 12 + TAG_LENGTH * i); // EthernetField.ETHERTYPE
   }
 
   /** Tag control information of tag `i`: PCP (3) | DEI (1) | VID (12). */
   tci(i: number): number {
-    return this.dv.getUint16(this.offset + EthernetField.ETHERTYPE + TAG_LENGTH * i + 2);
+    return this.dv.getUint16(this.offset + 12 + TAG_LENGTH * i + 2); // EthernetField.ETHERTYPE
   }
   setTci(i: number, tci: number): void {
-    this.dv.setUint16(this.offset + EthernetField.ETHERTYPE + TAG_LENGTH * i + 2, tci);
+    this.dv.setUint16(this.offset + 12 + TAG_LENGTH * i + 2, tci); // EthernetField.ETHERTYPE
   }
 
   /** VLAN id of tag `i`. */
   vid(i: number): number {
     return this.tci(i) & 0x0fff;
   }
-
 
   /** Offset of the payload within `bytes`. */
   get payloadOffset(): number {

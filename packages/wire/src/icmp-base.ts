@@ -18,20 +18,20 @@ export abstract class IcmpMessage extends View {
   }
 
   get type(): number {
-    return this.dv.getUint8(this.offset + IcmpField.TYPE);
+    return this.dv.getUint8(this.offset); // IcmpField.TYPE
   }
   get code(): number {
-    return this.dv.getUint8(this.offset + IcmpField.CODE);
+    return this.dv.getUint8(this.offset + 1); // IcmpField.CODE
   }
   get checksum(): number {
-    return this.dv.getUint16(this.offset + IcmpField.CHECKSUM);
+    return this.dv.getUint16(this.offset + 2); // IcmpField.CHECKSUM
   }
   set checksum(value: number) {
-    this.dv.setUint16(this.offset + IcmpField.CHECKSUM, value);
+    this.dv.setUint16(this.offset + 2, value); // IcmpField.CHECKSUM
   }
   /** The 32-bit rest-of-header word. */
   get restOfHeader(): number {
-    return this.dv.getUint32(this.offset + IcmpField.REST_OF_HEADER);
+    return this.dv.getUint32(this.offset + 4); // IcmpField.REST_OF_HEADER
   }
   /** Echo identifier (the first half of the rest of header). */
   get identifier(): number {

@@ -83,7 +83,7 @@ export class Ipv4Packet extends View {
     if (hl < IPV4_MIN_HEADER_LENGTH) return this.malformed('ihl', 'must be at least 5 (20 bytes)');
     if (hl > available) return this.truncated('header with options', hl);
     this.headerLength = hl;
-    const total = this.dv.getUint16(this.offset + Ipv4Field.TOTAL_LENGTH);
+    const total = this.dv.getUint16(this.offset + 2); // Ipv4Field.TOTAL_LENGTH
     if (total < hl) return this.malformed('total length', 'smaller than the header length');
     if (total > available) {
       if (!this.quoted) return this.truncated('total length', total);
@@ -125,10 +125,10 @@ export class Ipv4Packet extends View {
     return this.dv.getUint8(this.offset + 1) & 0x03;
   }
   get totalLength(): number {
-    return this.dv.getUint16(this.offset + Ipv4Field.TOTAL_LENGTH);
+    return this.dv.getUint16(this.offset + 2); // Ipv4Field.TOTAL_LENGTH
   }
   get identification(): number {
-    return this.dv.getUint16(this.offset + Ipv4Field.IDENTIFICATION);
+    return this.dv.getUint16(this.offset + 4); // Ipv4Field.IDENTIFICATION
   }
   /** The reserved flag bit (RFC 791; must be zero, carried as-is). */
   get reservedFlag(): boolean {
@@ -149,37 +149,37 @@ export class Ipv4Packet extends View {
     return (this.dv.getUint16(this.offset + 6) & 0x3fff) !== 0;
   }
   get ttl(): number {
-    return this.dv.getUint8(this.offset + Ipv4Field.TTL);
+    return this.dv.getUint8(this.offset + 8); // Ipv4Field.TTL
   }
   set ttl(ttl: number) {
-    const old = this.dv.getUint16(this.offset + Ipv4Field.TTL);
-    this.dv.setUint8(this.offset + Ipv4Field.TTL, ttl);
-    this.checksum = updateChecksum16(this.checksum, old, this.dv.getUint16(this.offset + Ipv4Field.TTL));
+    const old = this.dv.getUint16(this.offset + 8); // Ipv4Field.TTL
+    this.dv.setUint8(this.offset + 8, ttl); // Ipv4Field.TTL
+    this.checksum = updateChecksum16(this.checksum, old, this.dv.getUint16(this.offset + 8)); // Ipv4Field.TTL
   }
   get protocol(): IpProtocol {
-    return this.dv.getUint8(this.offset + Ipv4Field.PROTOCOL);
+    return this.dv.getUint8(this.offset + 9); // Ipv4Field.PROTOCOL
   }
   get checksum(): number {
-    return this.dv.getUint16(this.offset + Ipv4Field.CHECKSUM);
+    return this.dv.getUint16(this.offset + 10); // Ipv4Field.CHECKSUM
   }
   set checksum(value: number) {
-    this.dv.setUint16(this.offset + Ipv4Field.CHECKSUM, value);
+    this.dv.setUint16(this.offset + 10, value); // Ipv4Field.CHECKSUM
   }
   get source(): Ipv4Address {
-    return this.dv.getUint32(this.offset + Ipv4Field.SOURCE);
+    return this.dv.getUint32(this.offset + 12); // Ipv4Field.SOURCE
   }
   /** Rewrites the source and updates the header checksum incrementally (RFC 1624). */
   set source(addr: Ipv4Address) {
     this.checksum = updateChecksum32(this.checksum, this.source, addr);
-    this.dv.setUint32(this.offset + Ipv4Field.SOURCE, addr);
+    this.dv.setUint32(this.offset + 12, addr); // Ipv4Field.SOURCE
   }
   get destination(): Ipv4Address {
-    return this.dv.getUint32(this.offset + Ipv4Field.DESTINATION);
+    return this.dv.getUint32(this.offset + 16); // Ipv4Field.DESTINATION
   }
   /** Rewrites the destination and updates the header checksum incrementally (RFC 1624). */
   set destination(addr: Ipv4Address) {
     this.checksum = updateChecksum32(this.checksum, this.destination, addr);
-    this.dv.setUint32(this.offset + Ipv4Field.DESTINATION, addr);
+    this.dv.setUint32(this.offset + 16, addr); // Ipv4Field.DESTINATION
   }
 
   /** Header checksum verifies (RFC 791 §3.1, RFC 1071). */
@@ -194,7 +194,7 @@ export class Ipv4Packet extends View {
   /** Sum of the pseudo-header for the upper-layer checksum (RFC 793 §3.1). */
   pseudoHeaderSum(): number {
     const len = this.payloadLength;
-    return sumWords(this.bytes, this.offset + Ipv4Field.SOURCE, this.offset + 20) + this.protocol + len;
+    return sumWords(this.bytes, this.offset + 12, this.offset + 20) + this.protocol + len; // Ipv4Field.SOURCE
   }
 
   get payloadOffset(): number {

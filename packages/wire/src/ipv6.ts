@@ -57,7 +57,7 @@ export class Ipv6Packet extends View {
     const total = IPV6_HEADER_LENGTH + this.payloadLengthField;
     if (total > this.length) return this.truncated('payload length', total);
     this.length = total;
-    let next = this.dv.getUint8(this.offset + Ipv6Field.NEXT_HEADER);
+    let next = this.dv.getUint8(this.offset + 6); // Ipv6Field.NEXT_HEADER
     // RFC 2675: payload length 0 with a hop-by-hop header announces a jumbogram.
     if (total === IPV6_HEADER_LENGTH && next === IpProtocol.HOPOPT) {
       return this.unsupported('payload length', 'jumbograms (RFC 2675) are not supported');
@@ -122,24 +122,24 @@ export class Ipv6Packet extends View {
     return this.dv.getUint32(this.offset) & 0x000f_ffff;
   }
   get payloadLengthField(): number {
-    return this.dv.getUint16(this.offset + Ipv6Field.PAYLOAD_LENGTH);
+    return this.dv.getUint16(this.offset + 4); // Ipv6Field.PAYLOAD_LENGTH
   }
   /** The Next Header field of the fixed header. */
   get nextHeader(): number {
-    return this.dv.getUint8(this.offset + Ipv6Field.NEXT_HEADER);
+    return this.dv.getUint8(this.offset + 6); // Ipv6Field.NEXT_HEADER
   }
   get hopLimit(): number {
-    return this.dv.getUint8(this.offset + Ipv6Field.HOP_LIMIT);
+    return this.dv.getUint8(this.offset + 7); // Ipv6Field.HOP_LIMIT
   }
   set hopLimit(value: number) {
-    this.dv.setUint8(this.offset + Ipv6Field.HOP_LIMIT, value);
+    this.dv.setUint8(this.offset + 7, value); // Ipv6Field.HOP_LIMIT
   }
   /** Allocates a bigint; on the hot path compare bytes at `offset + 8` instead. */
   get source(): Ipv6Address {
-    return Ipv6Address.read(this.bytes, this.offset + Ipv6Field.SOURCE);
+    return Ipv6Address.read(this.bytes, this.offset + 8); // Ipv6Field.SOURCE
   }
   get destination(): Ipv6Address {
-    return Ipv6Address.read(this.bytes, this.offset + Ipv6Field.DESTINATION);
+    return Ipv6Address.read(this.bytes, this.offset + 24); // Ipv6Field.DESTINATION
   }
   /** The destination the upper-layer checksum uses (differs from `destination` while a routing header has segments left). */
   get finalDestination(): Ipv6Address {
@@ -173,7 +173,7 @@ export class Ipv6Packet extends View {
   pseudoHeaderSum(): number {
     const len = this.upperLayerLength;
     const destination = this.offset + this.finalDestinationOffset;
-    let sum = sumWords(this.bytes, this.offset + Ipv6Field.SOURCE, this.offset + Ipv6Field.DESTINATION);
+    let sum = sumWords(this.bytes, this.offset + 8, this.offset + 24); // Ipv6Field.SOURCE, Ipv6Field.DESTINATION
     sum = sumWords(this.bytes, destination, destination + 16, sum);
     return sum + this.upperLayerProtocol + Math.floor(len / 0x10000) + (len & 0xffff);
   }

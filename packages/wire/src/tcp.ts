@@ -76,13 +76,22 @@ export class TcpSegment extends View {
 
   validate(): Status {
     if (this.length < TCP_MIN_HEADER_LENGTH) return this.truncated('header', TCP_MIN_HEADER_LENGTH);
-    const hl = (this.dv.getUint8(this.offset + TcpField.DATA_OFFSET_FLAGS) >>> 4) * 4;
+    const hl = (this.dv.getUint8(this.offset + 12) >>> 4) * 4; // TcpField.DATA_OFFSET_FLAGS
     if (hl < TCP_MIN_HEADER_LENGTH) return this.malformed('data offset', 'must be at least 5 (20 bytes)');
     if (hl > this.length) return this.truncated('header with options', hl);
     this.headerLength = hl;
     if (hl === TCP_MIN_HEADER_LENGTH) return 0;
-    // Linux's data segments carry NOP, NOP, timestamps and nothing else: skip the walk.
-    if (hl === 32 && this.dv.getUint32(this.offset + TcpField.OPTIONS) === 0x0101_080a) return 0;
+    // Linux's layouts skip the walk: data segments carry NOP, NOP, timestamps; SYN and
+    // SYN-ACK carry MSS, SACK permitted, timestamps, NOP, window scale (all fixed lengths).
+    if (hl === 32 && this.dv.getUint32(this.offset + 20) === 0x0101_080a) return 0; // TcpField.OPTIONS
+    if (
+      hl === 40 &&
+      this.dv.getUint16(this.offset + 20) === 0x0204 &&
+      this.dv.getUint32(this.offset + 24) === 0x0402_080a &&
+      this.dv.getUint32(this.offset + 36) >>> 8 === 0x01_0303
+    ) {
+      return 0;
+    }
     return this.validateOptions(hl);
   }
 
@@ -115,46 +124,46 @@ export class TcpSegment extends View {
   }
 
   get sourcePort(): number {
-    return this.dv.getUint16(this.offset + TcpField.SOURCE_PORT);
+    return this.dv.getUint16(this.offset); // TcpField.SOURCE_PORT
   }
   set sourcePort(port: number) {
     this.checksum = updateChecksum16(this.checksum, this.sourcePort, port);
-    this.dv.setUint16(this.offset + TcpField.SOURCE_PORT, port);
+    this.dv.setUint16(this.offset, port); // TcpField.SOURCE_PORT
   }
   get destinationPort(): number {
-    return this.dv.getUint16(this.offset + TcpField.DESTINATION_PORT);
+    return this.dv.getUint16(this.offset + 2); // TcpField.DESTINATION_PORT
   }
   set destinationPort(port: number) {
     this.checksum = updateChecksum16(this.checksum, this.destinationPort, port);
-    this.dv.setUint16(this.offset + TcpField.DESTINATION_PORT, port);
+    this.dv.setUint16(this.offset + 2, port); // TcpField.DESTINATION_PORT
   }
   get seq(): number {
-    return this.dv.getUint32(this.offset + TcpField.SEQ);
+    return this.dv.getUint32(this.offset + 4); // TcpField.SEQ
   }
   /** Rewrites the sequence number and updates the checksum incrementally (RFC 1624). */
   set seq(value: number) {
     this.checksum = updateChecksum32(this.checksum, this.seq, value >>> 0);
-    this.dv.setUint32(this.offset + TcpField.SEQ, value);
+    this.dv.setUint32(this.offset + 4, value); // TcpField.SEQ
   }
   get ack(): number {
-    return this.dv.getUint32(this.offset + TcpField.ACK);
+    return this.dv.getUint32(this.offset + 8); // TcpField.ACK
   }
   /** Rewrites the acknowledgment number and updates the checksum incrementally (RFC 1624). */
   set ack(value: number) {
     this.checksum = updateChecksum32(this.checksum, this.ack, value >>> 0);
-    this.dv.setUint32(this.offset + TcpField.ACK, value);
+    this.dv.setUint32(this.offset + 8, value); // TcpField.ACK
   }
   /** Header length in 32-bit words. */
   get dataOffset(): number {
-    return this.dv.getUint8(this.offset + TcpField.DATA_OFFSET_FLAGS) >>> 4;
+    return this.dv.getUint8(this.offset + 12) >>> 4; // TcpField.DATA_OFFSET_FLAGS
   }
   /** The nine flag bits (see `TcpFlag`). */
   get flags(): number {
-    return this.dv.getUint16(this.offset + TcpField.DATA_OFFSET_FLAGS) & 0x01ff;
+    return this.dv.getUint16(this.offset + 12) & 0x01ff; // TcpField.DATA_OFFSET_FLAGS
   }
   /** The three reserved bits (must be zero, carried as-is). */
   get reserved(): number {
-    return (this.dv.getUint8(this.offset + TcpField.DATA_OFFSET_FLAGS) >>> 1) & 0x07;
+    return (this.dv.getUint8(this.offset + 12) >>> 1) & 0x07; // TcpField.DATA_OFFSET_FLAGS
   }
   get syn(): boolean {
     return (this.dv.getUint8(this.offset + 13) & TcpFlag.SYN) !== 0;
@@ -173,20 +182,20 @@ export class TcpSegment extends View {
     return (this.dv.getUint8(this.offset + 13) & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
   }
   get window(): number {
-    return this.dv.getUint16(this.offset + TcpField.WINDOW);
+    return this.dv.getUint16(this.offset + 14); // TcpField.WINDOW
   }
   set window(value: number) {
     this.checksum = updateChecksum16(this.checksum, this.window, value);
-    this.dv.setUint16(this.offset + TcpField.WINDOW, value);
+    this.dv.setUint16(this.offset + 14, value); // TcpField.WINDOW
   }
   get checksum(): number {
-    return this.dv.getUint16(this.offset + TcpField.CHECKSUM);
+    return this.dv.getUint16(this.offset + 16); // TcpField.CHECKSUM
   }
   set checksum(value: number) {
-    this.dv.setUint16(this.offset + TcpField.CHECKSUM, value);
+    this.dv.setUint16(this.offset + 16, value); // TcpField.CHECKSUM
   }
   get urgentPointer(): number {
-    return this.dv.getUint16(this.offset + TcpField.URGENT_POINTER);
+    return this.dv.getUint16(this.offset + 18); // TcpField.URGENT_POINTER
   }
 
   /** Offset within `bytes` of the first option of `kind`, or -1 (walks the validated options). */

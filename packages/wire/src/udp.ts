@@ -13,7 +13,7 @@ export class UdpDatagram extends View {
 
   validate(): Status {
     if (this.length < UDP_HEADER_LENGTH) return this.truncated('header', UDP_HEADER_LENGTH);
-    const len = this.dv.getUint16(this.offset + UdpField.LENGTH);
+    const len = this.dv.getUint16(this.offset + 4); // UdpField.LENGTH
     if (len < UDP_HEADER_LENGTH) return this.malformed('length', 'smaller than the 8-byte header');
     if (len > this.length) return this.truncated('length', len);
     this.length = len;
@@ -21,26 +21,26 @@ export class UdpDatagram extends View {
   }
 
   get sourcePort(): number {
-    return this.dv.getUint16(this.offset + UdpField.SOURCE_PORT);
+    return this.dv.getUint16(this.offset); // UdpField.SOURCE_PORT
   }
   set sourcePort(port: number) {
     this.patch(UdpField.SOURCE_PORT, port);
   }
   get destinationPort(): number {
-    return this.dv.getUint16(this.offset + UdpField.DESTINATION_PORT);
+    return this.dv.getUint16(this.offset + 2); // UdpField.DESTINATION_PORT
   }
   set destinationPort(port: number) {
     this.patch(UdpField.DESTINATION_PORT, port);
   }
   /** The length field (header plus data). */
   get lengthField(): number {
-    return this.dv.getUint16(this.offset + UdpField.LENGTH);
+    return this.dv.getUint16(this.offset + 4); // UdpField.LENGTH
   }
   get checksum(): number {
-    return this.dv.getUint16(this.offset + UdpField.CHECKSUM);
+    return this.dv.getUint16(this.offset + 6); // UdpField.CHECKSUM
   }
   set checksum(value: number) {
-    this.dv.setUint16(this.offset + UdpField.CHECKSUM, value);
+    this.dv.setUint16(this.offset + 6, value); // UdpField.CHECKSUM
   }
 
   /** Rewrites a 16-bit field and keeps the checksum right; a zero checksum (IPv4: none) stays zero. */
