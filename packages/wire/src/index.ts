@@ -9,6 +9,7 @@
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict';
  * import { FrameDecoder, Layer, decodeFrame, ethernet, EtherType, ipv4, IpProtocol, tcp, TcpFlag, Ipv4Address, MacAddress } from '@switchyard/wire';
  *
  * const source = Ipv4Address.parse('10.0.0.1');
@@ -24,7 +25,7 @@
  *
  * const d = new FrameDecoder();           // once per thread
  * decodeFrame(frame, d);                  // per frame: no allocation
- * d.has(Layer.TCP) && d.tcp.isConnectionRequest; // true
+ * assert.ok(d.has(Layer.TCP) && d.tcp.isConnectionRequest);
  * ```
  *
  * @packageDocumentation

@@ -10,12 +10,23 @@ import { EtherType, eth, ip4, tcpSeg } from './build.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const readme = readFileSync(join(here, '..', 'README.md'), 'utf8');
 const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+// The @packageDocumentation example of src/index.ts, without its comment stars.
+const indexSource = readFileSync(join(here, '..', 'src', 'index.ts'), 'utf8');
+const indexExample = /@example\n \* ```ts\n([\s\S]*?) \* ```/.exec(indexSource)?.[1]?.replace(/^ \* ?/gm, '');
 const scratch = join(here, '.readme');
 
 describe('README examples', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('has examples', () => expect(blocks.length).toBeGreaterThanOrEqual(2));
+
+  it('the @packageDocumentation example in src/index.ts runs', async () => {
+    expect(indexExample).toMatch(/decodeFrame\(frame, d\)/);
+    mkdirSync(scratch, { recursive: true });
+    const file = join(scratch, 'index-example.ts');
+    writeFileSync(file, indexExample!);
+    await import(file);
+  });
 
   blocks.forEach((code, i) => {
     it(`example ${i + 1} runs and its assertions hold`, async () => {
