@@ -8,13 +8,13 @@
  * checksums (CHECKSUM_PARTIAL), which only the receive metadata can tell apart.
  */
 import { ArpPacket } from './arp.js';
-import { InvalidArgumentError, type Status, type WireError } from './errors.js';
+import { inRange, rangeError, type Status, type WireError } from './errors.js';
 import { EthernetFrame } from './ethernet.js';
 import { Icmpv4Message } from './icmpv4.js';
 import { Icmpv6Message } from './icmpv6.js';
 import { Ipv4Packet } from './ipv4.js';
 import { Ipv6Packet } from './ipv6.js';
-import { TcpSegment } from './tcp.js';
+import { isLinuxOptionLayout, TcpSegment } from './tcp.js';
 import { UdpDatagram } from './udp.js';
 import type { View } from './view.js';
 
@@ -143,13 +143,7 @@ export function decodeFrame(
   offset = 0,
   length = bytes.length - offset,
 ): number {
-  if (!(offset >= 0 && length >= 0 && offset + length <= bytes.length)) {
-    throw new InvalidArgumentError(
-      'frame',
-      'range',
-      `[${offset}, ${offset}+${length}) is outside a ${bytes.length}-byte array`,
-    );
-  }
+  if (!inRange(bytes, offset, length)) throw rangeError('frame', bytes, offset, length);
   if (out.bytes !== bytes) out.rebind(bytes);
   const dv = out.dv;
 
@@ -269,15 +263,7 @@ export function decodeFrame(
     tcp.offset = l4Offset;
     tcp.length = l4Length;
     const hl = l4Length >= 20 ? (dv.getUint8(l4Offset + 12) >>> 4) * 4 : 0;
-    if (
-      hl === 20 ||
-      (hl === 32 && l4Length >= 32 && dv.getUint32(l4Offset + 20) === 0x0101_080a) ||
-      (hl === 40 &&
-        l4Length >= 40 &&
-        dv.getUint16(l4Offset + 20) === 0x0204 &&
-        dv.getUint32(l4Offset + 24) === 0x0402_080a &&
-        dv.getUint32(l4Offset + 36) >>> 8 === 0x01_0303)
-    ) {
+    if (hl === 20 || (hl <= l4Length && isLinuxOptionLayout(dv, l4Offset, hl))) {
       tcp.headerLength = hl;
       layers |= 32; // Layer.TCP
     } else {

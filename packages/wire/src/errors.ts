@@ -90,6 +90,25 @@ export class InvalidArgumentError extends WireError {
   }
 }
 
+/** True when `[offset, offset + length)` is a whole-number range inside `bytes`. */
+export function inRange(bytes: Uint8Array, offset: number, length: number): boolean {
+  return offset >= 0 && length >= 0 && offset + length <= bytes.length && Number.isInteger(offset + length);
+}
+
+/** The error for a range `inRange` refused. */
+export function rangeError(
+  layer: string,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+): InvalidArgumentError {
+  return new InvalidArgumentError(
+    layer,
+    'range',
+    `[${offset}, ${offset}+${length}) is outside a ${bytes.length}-byte array`,
+  );
+}
+
 /** Range check for encoders: integers in [0, max]. */
 export function assertUint(layer: string, field: string, value: number, max: number): void {
   if (!Number.isInteger(value) || value < 0 || value > max) {

@@ -68,6 +68,22 @@ function fixedOptionLength(kind: number): number {
   }
 }
 
+/**
+ * Linux's option layouts, which skip the option walk: data segments carry NOP, NOP,
+ * timestamps; SYN and SYN-ACK carry MSS, SACK permitted, timestamps, NOP, window scale
+ * (all fixed lengths, so valid as they stand). The caller has checked `hl` bytes exist.
+ * Shared by `TcpSegment.validate` and `decodeFrame`'s fast path.
+ */
+export function isLinuxOptionLayout(dv: DataView, offset: number, hl: number): boolean {
+  if (hl === 32) return dv.getUint32(offset + 20) === 0x0101_080a; // TcpField.OPTIONS
+  return (
+    hl === 40 &&
+    dv.getUint16(offset + 20) === 0x0204 &&
+    dv.getUint32(offset + 24) === 0x0402_080a &&
+    dv.getUint32(offset + 36) >>> 8 === 0x01_0303
+  );
+}
+
 /** A zero-copy view of a TCP segment. */
 export class TcpSegment extends View {
   readonly layer = 'tcp';
@@ -81,17 +97,7 @@ export class TcpSegment extends View {
     if (hl > this.length) return this.truncated('header with options', hl);
     this.headerLength = hl;
     if (hl === TCP_MIN_HEADER_LENGTH) return 0;
-    // Linux's layouts skip the walk: data segments carry NOP, NOP, timestamps; SYN and
-    // SYN-ACK carry MSS, SACK permitted, timestamps, NOP, window scale (all fixed lengths).
-    if (hl === 32 && this.dv.getUint32(this.offset + 20) === 0x0101_080a) return 0; // TcpField.OPTIONS
-    if (
-      hl === 40 &&
-      this.dv.getUint16(this.offset + 20) === 0x0204 &&
-      this.dv.getUint32(this.offset + 24) === 0x0402_080a &&
-      this.dv.getUint32(this.offset + 36) >>> 8 === 0x01_0303
-    ) {
-      return 0;
-    }
+    if (isLinuxOptionLayout(this.dv, this.offset, hl)) return 0;
     return this.validateOptions(hl);
   }
 

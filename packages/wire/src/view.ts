@@ -12,8 +12,9 @@
  * load, a hole check and a map check, several times the cost of the read itself.
  */
 import {
-  InvalidArgumentError,
+  inRange,
   MalformedError,
+  rangeError,
   Status,
   TruncatedError,
   UnsupportedError,
@@ -49,16 +50,7 @@ export abstract class View {
    * Pointing at another frame of the same array (a receive ring) allocates nothing.
    */
   check(bytes: Uint8Array, offset = 0, length = bytes.length - offset): Status {
-    if (
-      !(offset >= 0 && length >= 0 && offset + length <= bytes.length) ||
-      !Number.isInteger(offset + length)
-    ) {
-      throw new InvalidArgumentError(
-        this.layer,
-        'range',
-        `[${offset}, ${offset}+${length}) is outside a ${bytes.length}-byte array`,
-      );
-    }
+    if (!inRange(bytes, offset, length)) throw rangeError(this.layer, bytes, offset, length);
     if (bytes !== this.bytes) this.rebind(bytes);
     this.offset = offset;
     this.length = length;

@@ -2,10 +2,7 @@
 import { expect } from 'vitest';
 import type { Decoded } from '../src/index.js';
 
-export function hex(text: string): Uint8Array {
-  const clean = text.replace(/\s+/g, '');
-  return Uint8Array.from(Buffer.from(clean, 'hex'));
-}
+export { hex } from './fixtures/vectors.js';
 
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
