@@ -33,6 +33,8 @@
 export { Ipv4Address, Ipv6Address, MacAddress } from './addresses.js';
 export type { ArpEthernetIpv4Repr, ArpRawRepr, ArpRepr } from './arp.js';
 export { ARP_ETHERNET_IPV4_LENGTH, ArpField, ArpHardwareType, ArpOperation, ArpPacket, arp } from './arp.js';
+export type { AuthKey, AuthResult, ReplayVerdict } from './auth.js';
+export { AUTH_KEY_MIN_LENGTH, AUTH_KEYS_MAX, HMAC_SHA256_LENGTH, KeyRing, ReplayWindow } from './auth.js';
 export {
   finishChecksum,
   foldSum,
