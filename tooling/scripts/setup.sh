@@ -2,12 +2,13 @@
 # Installs what the demo and the tests need on a fresh Debian/Ubuntu machine that has
 # only Node (>= 20.19) and npm. Idempotent: a second run only checks.
 #   setup.sh            pnpm and the workspace's npm packages
-#   setup.sh --system   also the Debian packages the test suite's oracles use (root)
+#   setup.sh --system   also the Debian packages the test suite uses (root)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 PNPM_VERSION=10.34.8
-SYSTEM_PACKAGES=(tshark python3-scapy)
+# tshark and scapy are the codec oracles; iproute2 builds the network namespaces the link tests use.
+SYSTEM_PACKAGES=(tshark python3-scapy iproute2)
 
 log() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
