@@ -1,0 +1,76 @@
+/**
+ * `switchyard`: the daemon's command line. Every bad argument prints the usage and exits 2;
+ * a refused configuration prints each offending field and exits 1.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, configJsonSchema, loadConfig } from './config.js';
+
+export const USAGE = `usage: switchyard <command> [options]
+
+commands:
+  config check <file>   validate a configuration file (YAML or JSON) and print what it resolves to
+  config schema         print the configuration's JSON Schema
+  help                  this text
+
+options:
+  -h, --help            this text`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Runs one command line; returns the process exit code. */
+export function main(argv: readonly string[], io: Io): number {
+  try {
+    return dispatch(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`switchyard: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      io.err(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function dispatch(argv: readonly string[], io: Io): number {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: { help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const [command, sub, ...rest] = parsed.positionals;
+  if (parsed.values['help'] === true || command === 'help') {
+    io.out(USAGE);
+    return 0;
+  }
+  if (command === undefined) throw new UsageError('a command is required');
+  if (command === 'config' && sub === 'check') {
+    if (rest.length !== 1) throw new UsageError('config check takes one file');
+    const config = loadConfig(rest[0]!);
+    io.out(
+      `${rest[0]}: ok (node ${config.node.id}, cluster ${config.cluster.id}, ` +
+        `${config.vips.length} VIP${config.vips.length === 1 ? '' : 's'}: ` +
+        `${config.vips.map((v) => `${v.text} ${v.policy}`).join(', ')})`,
+    );
+    return 0;
+  }
+  if (command === 'config' && sub === 'schema' && rest.length === 0) {
+    io.out(JSON.stringify(configJsonSchema(), null, 2));
+    return 0;
+  }
+  throw new UsageError(`unknown command: ${parsed.positionals.join(' ')}`);
+}
