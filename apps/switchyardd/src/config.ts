@@ -159,7 +159,7 @@ export const ConfigSchema = Type.Object(
     ),
     flows: Type.Object(
       {
-        max: Type.Integer({ minimum: 1, maximum: 16_777_216, default: 1_048_576 }),
+        max: Type.Integer({ minimum: 1, maximum: 4_194_304, default: 1_048_576 }),
         idleTimeoutS: Type.Integer({ minimum: 1, maximum: 86_400, default: 300 }),
       },
       { additionalProperties: false, default: {} },
