@@ -3,6 +3,7 @@
  * a refused configuration prints each offending field and exits 1.
  */
 import { parseArgs } from 'node:util';
+import { adminGet, formatStatus, type Status } from './admin.js';
 import { ConfigError, configJsonSchema, loadConfig } from './config.js';
 
 export const USAGE = `usage: switchyard <command> [options]
@@ -10,9 +11,12 @@ export const USAGE = `usage: switchyard <command> [options]
 commands:
   config check <file>   validate a configuration file (YAML or JSON) and print what it resolves to
   config schema         print the configuration's JSON Schema
+  status                show members, per-VIP roles, flows and counters of the running daemon
   help                  this text
 
 options:
+  -s, --socket <path>   the daemon's admin socket (default /run/switchyard/admin.sock)
+  --json                status: print the raw JSON
   -h, --help            this text`;
 
 export class UsageError extends Error {
@@ -25,9 +29,9 @@ export interface Io {
 }
 
 /** Runs one command line; returns the process exit code. */
-export function main(argv: readonly string[], io: Io): number {
+export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
-    return dispatch(argv, io);
+    return await dispatch(argv, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`switchyard: ${error.message}\n\n${USAGE}`);
@@ -41,13 +45,17 @@ export function main(argv: readonly string[], io: Io): number {
   }
 }
 
-function dispatch(argv: readonly string[], io: Io): number {
+async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { help: { type: 'boolean', short: 'h' } },
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        socket: { type: 'string', short: 's', default: '/run/switchyard/admin.sock' },
+        json: { type: 'boolean' },
+      },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -66,6 +74,17 @@ function dispatch(argv: readonly string[], io: Io): number {
         `${config.vips.length} VIP${config.vips.length === 1 ? '' : 's'}: ` +
         `${config.vips.map((v) => `${v.text} ${v.policy}`).join(', ')})`,
     );
+    return 0;
+  }
+  if (command === 'status' && sub === undefined) {
+    let body: string;
+    try {
+      body = await adminGet(String(parsed.values['socket']), '/status');
+    } catch (error) {
+      io.err(`switchyard: ${(error as Error).message}`);
+      return 1;
+    }
+    io.out(parsed.values['json'] === true ? body.trimEnd() : formatStatus(JSON.parse(body) as Status));
     return 0;
   }
   if (command === 'config' && sub === 'schema' && rest.length === 0) {

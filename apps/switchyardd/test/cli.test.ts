@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main, USAGE } from '../src/cli.js';
 
-function run(...argv: string[]) {
+async function run(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t) });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -22,26 +22,26 @@ describe('switchyard CLI', () => {
     [['config', 'check']],
     [['--bogus']],
     [['config', 'schema', 'x']],
-  ])('prints the usage and exits 2 on a bad command line: %j', (argv) => {
-    const r = run(...argv);
+  ])('prints the usage and exits 2 on a bad command line: %j', async (argv) => {
+    const r = await run(...argv);
     expect(r.code).toBe(2);
     expect(r.err).toContain(USAGE);
     expect(r.err).toMatch(/^switchyard: /);
   });
 
-  it('prints the usage on --help and help', () => {
-    expect(run('--help')).toEqual({ code: 0, out: USAGE, err: '' });
-    expect(run('help').code).toBe(0);
+  it('prints the usage on --help and help', async () => {
+    expect(await run('--help')).toEqual({ code: 0, out: USAGE, err: '' });
+    expect((await run('help')).code).toBe(0);
   });
 
-  it('checks a good file and summarizes it', () => {
+  it('checks a good file and summarizes it', async () => {
     const path = join(dir, 'ok.yaml');
     writeFileSync(
       path,
       'interface: eth0\nnode: { id: 3 }\ncluster: { id: 9, keys: [{ id: 1, secret: "000102030405060708090a0b0c0d0e0f" }] }\n' +
         'vips: [{ address: 10.0.0.100, policy: additive3 }, { address: "fd00::1" }]\n',
     );
-    const r = run('config', 'check', path);
+    const r = await run('config', 'check', path);
     expect(r).toEqual({
       code: 0,
       out: `${path}: ok (node 3, cluster 9, 2 VIPs: 10.0.0.100 additive3, fd00::1 active-passive)`,
@@ -49,17 +49,17 @@ describe('switchyard CLI', () => {
     });
   });
 
-  it('refuses a bad file with exit 1 and the offending field', () => {
+  it('refuses a bad file with exit 1 and the offending field', async () => {
     const path = join(dir, 'bad.yaml');
     writeFileSync(path, 'interface: eth0\n');
-    const r = run('config', 'check', path);
+    const r = await run('config', 'check', path);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${path}: invalid configuration`);
     expect(r.err).toContain('  /node: ');
   });
 
-  it('prints the JSON Schema', () => {
-    const r = run('config', 'schema');
+  it('prints the JSON Schema', async () => {
+    const r = await run('config', 'schema');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).$id).toBe('https://switchyard.dev/schema/switchyardd.config.json');
   });
