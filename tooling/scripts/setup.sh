@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 PNPM_VERSION=10.34.8
-# tshark and scapy are the codec oracles; iproute2 builds the network namespaces the link tests use.
-SYSTEM_PACKAGES=(tshark python3-scapy iproute2)
+# tshark and scapy are the codec oracles; the rest build and probe the network namespaces of the
+# netns tests (ip, bridge, sysctl, nft, ping; setpriv comes with util-linux).
+SYSTEM_PACKAGES=(tshark python3-scapy iproute2 procps nftables iputils-ping)
 
 log() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
