@@ -1,0 +1,3 @@
+import { describeReadmeExamples } from '@switchyard/vitest-preset/readme';
+
+describeReadmeExamples(new URL('..', import.meta.url));
