@@ -1,30 +1,24 @@
 /** The README's examples are code: they are the files in examples/, and they run here. */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { codeBlocks, describeReadmeExamples, readReadme } from '@switchyard/vitest-preset/readme';
+import { describe, expect, it } from 'vitest';
 import { clusterExample } from '../examples/cluster.js';
 import { responderExample } from '../examples/responder.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
-const scratch = join(here, '.readme');
+const root = new URL('..', import.meta.url);
+describeReadmeExamples(root, { blocks: false, index: /Verdict\.ANSWERED/ });
 
 describe('README', () => {
-  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const readme = readReadme(root);
 
   it('shows examples/responder.ts and examples/cluster.ts verbatim, with the published import path', () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Example'), readme.indexOf('## Install'));
-    const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
     const files = ['examples/responder.ts', 'examples/cluster.ts'].map((f) =>
-      readFileSync(join(root, f), 'utf8').replace("'../src/index.js'", "'@switchyard/arp'"),
+      readFileSync(new URL(f, root), 'utf8').replace("'../src/index.js'", "'@switchyard/arp'"),
     );
-    expect(blocks).toEqual(files);
+    expect(codeBlocks(readme, 'Example')).toEqual(files);
   });
 
   it('keeps the About → Example → Install → API → Guarantees → RFCs order', () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const headings = [...readme.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
     expect(headings).toEqual([
       'About',
@@ -55,15 +49,5 @@ describe('README', () => {
       switchLearned: expect.arrayContaining(['02:00:00:00:00:01', '02:00:00:00:00:99']),
     });
     expect(r.switchLearned).not.toContain('02:53:59:00:00:01');
-  });
-
-  it('the @packageDocumentation example in src/index.ts runs', async () => {
-    const source = readFileSync(join(root, 'src', 'index.ts'), 'utf8');
-    const example = /@example\n \* ```ts\n([\s\S]*?) \* ```/.exec(source)?.[1]?.replace(/^ \* ?/gm, '');
-    expect(example).toMatch(/Verdict\.ANSWERED/);
-    mkdirSync(scratch, { recursive: true });
-    const file = join(scratch, 'index-example.ts');
-    writeFileSync(file, example!);
-    await import(file);
   });
 });
