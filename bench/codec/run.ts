@@ -9,14 +9,14 @@
  * reported PASS/MISS and never fail the run (shared machines are noisy); only a
  * disagreement between contenders about the corpus does, since then the figures mean nothing.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FrameDecoder } from '@switchyard/wire';
 import type { PacketWithHeader } from 'pcap/decode';
+import { machine, repoRoot, resultsDir, source, writeResults } from '../common/results.js';
 import {
   classifyCeiling,
   classifyNothing,
@@ -64,22 +64,7 @@ interface Contender {
   allocation?: AllocationResult;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-const resultsDir = join(here, '..', 'results');
-const repoRoot = join(here, '..', '..');
 const require = createRequire(import.meta.url);
-
-function git(args: string[]): string | undefined {
-  try {
-    return execFileSync('git', args, {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return undefined;
-  }
-}
 
 /** Which @switchyard/wire is measured: the workspace source via bench/tsconfig.json paths, run by tsx. */
 function wireBuild(): { version: string; entry: string } {
@@ -241,7 +226,6 @@ function main(): number {
     },
   ];
 
-  const cpus = os.cpus();
   const result = {
     benchmark: 'codec',
     description:
@@ -249,23 +233,8 @@ function main(): number {
     command: 'pnpm --filter @switchyard/bench run codec',
     date: startedAt.toISOString(),
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
-    machine: {
-      node: process.version,
-      v8: process.versions.v8,
-      platform: `${process.platform} ${os.release()}`,
-      arch: process.arch,
-      cpuModel: cpus[0]?.model ?? 'unknown',
-      cpuCount: cpus.length,
-      totalMemoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
-      loadAverageBefore: loadBefore,
-      loadAverageAfter: os.loadavg(),
-      execArgv: process.execArgv,
-    },
-    source: {
-      gitCommit: git(['rev-parse', 'HEAD']),
-      wireSourceDirty: git(['status', '--porcelain', '--', 'packages/wire/src']) !== '',
-      wire,
-    },
+    machine: machine(loadBefore),
+    source: { ...source(['packages/wire/src']), wire },
     corpus: {
       frames: FRAMES,
       seed: SEED,
@@ -316,7 +285,7 @@ function main(): number {
   lines.push('# Codec and classify cost (BENCHMARKS.md #1)');
   lines.push('');
   lines.push(
-    `${result.date} · Node ${process.version} · ${result.machine.cpuModel} ×${cpus.length} · load ${loadBefore.map((x) => x.toFixed(2)).join(' ')} · ` +
+    `${result.date} · Node ${process.version} · ${result.machine.cpuModel} ×${result.machine.cpuCount} · load ${loadBefore.map((x) => x.toFixed(2)).join(' ')} · ` +
       `corpus ${FRAMES} frames (${corpus.frameBytes} bytes, seed 0x${SEED.toString(16)}) · median of ${ROUNDS} interleaved rounds`,
   );
   lines.push('');
@@ -356,13 +325,7 @@ function main(): number {
   lines.push(`Not run: ${notRun.map((n) => `${n.peer}: ${n.reason}`).join('; ')}.`);
   const markdown = `${lines.join('\n')}\n`;
 
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'codec.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(join(resultsDir, 'codec.md'), markdown);
-  console.log(markdown);
-  console.log(
-    `wrote ${join('bench', 'results', 'codec.json')} and codec.md in ${fmt(result.durationSeconds)} s`,
-  );
+  writeResults('codec', result, markdown, result.durationSeconds);
   if (sink.value === 0.5) console.log(sink.value);
   return 0;
 }

@@ -10,13 +10,12 @@
  * results/distribution.md and prints the tables. Timings (ns per pick) are printed for
  * orientation and never asserted.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { FlowHasher, type FlowKey, type Member } from '@switchyard/flowhash';
 import { median } from '../codec/measure.js';
+import { machine, repoRoot, source, writeResults } from '../common/results.js';
 import {
   cgnatFlows,
   type FlowSet,
@@ -35,22 +34,6 @@ const N = 8;
 /** Member counts for the sensitivity table (additive formulas depend on N's factors). */
 const SENSITIVITY_N = [5, 7, 8, 16];
 const TIMING_ROUNDS = 5;
-
-const here = dirname(fileURLToPath(import.meta.url));
-const resultsDir = join(here, '..', 'results');
-const repoRoot = join(here, '..', '..');
-
-function git(args: string[]): string | undefined {
-  try {
-    return execFileSync('git', args, {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return undefined;
-  }
-}
 
 const ids = (n: number): Member[] => Array.from({ length: n }, (_, i) => ({ id: i + 1 }));
 
@@ -266,7 +249,6 @@ async function main(): Promise<number> {
     return { contender: c.id, worst, pass, all: pass.even && pass.join && pass.leave && pass.survival };
   });
 
-  const cpus = os.cpus();
   const result = {
     benchmark: 'distribution',
     description:
@@ -274,20 +256,8 @@ async function main(): Promise<number> {
     command: 'pnpm bench:distribution',
     date: startedAt.toISOString(),
     durationSeconds: 0,
-    machine: {
-      node: process.version,
-      platform: `${process.platform} ${os.release()}`,
-      arch: process.arch,
-      cpuModel: cpus[0]?.model ?? 'unknown',
-      cpuCount: cpus.length,
-      loadAverageBefore: loadBefore,
-    },
-    source: {
-      gitCommit: git(['rev-parse', 'HEAD']),
-      flowhashSourceDirty: git(['status', '--porcelain', '--', 'packages/flowhash/src']) !== '',
-      hrwSourceDirty: git(['status', '--porcelain', '--', 'packages/hrw/src']) !== '',
-      hrwApi,
-    },
+    machine: machine(loadBefore),
+    source: { ...source(['packages/flowhash/src', 'packages/hrw/src']), hrwApi },
     parameters: {
       seed: SEED,
       flowsPerSet: FLOWS,
@@ -334,7 +304,7 @@ async function main(): Promise<number> {
   lines.push('# Distribution and disruption (BENCHMARKS.md #5)');
   lines.push('');
   lines.push(
-    `${result.date} · Node ${process.version} · ${result.machine.cpuModel} ×${cpus.length} · load ${loadBefore.map((x) => x.toFixed(2)).join(' ')} · seed 0x${SEED.toString(16)} · ${FLOWS.toLocaleString('en-US')} flows per set · N = ${N} members (ids 1..${N}; ${N + 1} joins) · in process, deterministic`,
+    `${result.date} · Node ${process.version} · ${result.machine.cpuModel} ×${result.machine.cpuCount} · load ${loadBefore.map((x) => x.toFixed(2)).join(' ')} · seed 0x${SEED.toString(16)} · ${FLOWS.toLocaleString('en-US')} flows per set · N = ${N} members (ids 1..${N}; ${N + 1} joins) · in process, deterministic`,
   );
   lines.push('');
   lines.push(
@@ -403,13 +373,7 @@ async function main(): Promise<number> {
   }
   const markdown = `${lines.join('\n')}\n`;
 
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'distribution.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(join(resultsDir, 'distribution.md'), markdown);
-  console.log(markdown);
-  console.log(
-    `wrote bench/results/distribution.json and distribution.md in ${fix(result.durationSeconds, 1)} s`,
-  );
+  writeResults('distribution', result, markdown, result.durationSeconds);
   return 0;
 }
 

@@ -14,14 +14,11 @@
  * seeded kill phases, what a backup would wait after the kill (Master_Down_Interval minus
  * the time since the master's last advertisement). Writes results/failover.json and .md.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type ElectionEvent, ElectionNode, IpAddress, Role } from '@switchyard/election';
 import { Duration, type Host, type LinkConditions, type SimLink, Simulator } from '@switchyard/netsim';
 import { KeyRing } from '@switchyard/wire';
+import { machine, source, writeResults } from '../common/results.js';
 
 const INTERVALS_MS = [5, 10, 50, 100] as const;
 const RUNS = 1000;
@@ -33,10 +30,6 @@ const VRRP_MIN_INTERVAL_MS = 10;
 const NODES = 3;
 const VIP = IpAddress.v4('192.0.2.1');
 const keys = new KeyRing([{ id: 1, secret: new Uint8Array(32).fill(0x5a) }]);
-
-const here = dirname(fileURLToPath(import.meta.url));
-const resultsDir = join(here, '..', 'results');
-const repoRoot = join(here, '..', '..');
 
 type Mode = 'kill' | 'graceful' | 'kill-lossy';
 
@@ -151,18 +144,6 @@ function stats(xs: readonly number[]): Stats {
 const toMs = (ns: number) => Number((ns / 1e6).toFixed(3));
 const fmt = (ms: number | null, digits = 2) => (ms === null ? 'n/a' : ms.toFixed(digits));
 
-function git(args: string[]): string | undefined {
-  try {
-    return execFileSync('git', args, {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
 function main(): number {
   const startedAt = new Date();
   const rows = [];
@@ -214,7 +195,6 @@ function main(): number {
     });
   }
 
-  const cpus = os.cpus();
   const result = {
     benchmark: 'failover',
     description:
@@ -222,13 +202,8 @@ function main(): number {
     command: 'pnpm bench:failover',
     date: startedAt.toISOString(),
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
-    machine: {
-      node: process.version,
-      platform: `${process.platform} ${os.release()}`,
-      cpuModel: cpus[0]?.model ?? 'unknown',
-      cpuCount: cpus.length,
-    },
-    source: { gitCommit: git(['rev-parse', 'HEAD']) },
+    machine: machine(os.loadavg()),
+    source: source(['packages/election/src']),
     method: {
       topology: `${NODES} nodes on one simulated switch, one VIP, priorities 200/150/100 (node 1 active, node 2 its successor); cables 50 µs + 0-10 µs jitter; k = ${K}`,
       kill: `node 1 is detached (kill -9: no more frames) at (k + 2) x interval + a seeded uniform draw in [0, 4 x interval), so at a random phase of its heartbeat cycle; failover = kill to the instant node 2's role becomes ACTIVE`,
@@ -278,11 +253,7 @@ function main(): number {
   lines.push('');
   lines.push(`Not run: ${result.notRun.map((n) => `${n.peer}: ${n.reason}`).join('; ')}.`);
   const markdown = `${lines.join('\n')}\n`;
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'failover.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(join(resultsDir, 'failover.md'), markdown);
-  console.log(markdown);
-  console.log(`wrote bench/results/failover.json and failover.md in ${result.durationSeconds.toFixed(1)} s`);
+  writeResults('failover', result, markdown, result.durationSeconds);
   return 0;
 }
 
