@@ -22,6 +22,8 @@ export default defineConfig({
         'packages/election/src/**/*.ts': { lines: 95 },
         'packages/dataplane/src/**/*.ts': { lines: 95 },
         'packages/netlab/src/**/*.ts': { lines: 90 },
+        // Worker-side code runs in worker threads, which V8 coverage does not collect.
+        'packages/link/src/**/*.ts': { lines: 80 },
         'apps/switchyardd/src/**/*.ts': { lines: 90 },
       },
     },

@@ -1,0 +1,117 @@
+/**
+ * The main-thread waiter. Every link opened with the `reactor` driver registers its fd here;
+ * one `poll()` over all of them runs on koffi's async pool (one pool thread, however many
+ * links), so the event loop never blocks. An eventfd in the set wakes the poll when a link
+ * joins or leaves; a leaving link's fd is closed only after the poll that watched it has
+ * returned, so no poll ever waits on a closed (or reused) fd number.
+ *
+ * Measured alternative (see README): a timer that checks the ring every millisecond costs
+ * CPU while idle and adds up to 1 ms of latency; one async poll per link would pin one of
+ * libuv's 4 pool threads per link.
+ */
+import { Pollfd } from './layout.js';
+import { C, fail, libc } from './sys.js';
+
+/** A readable source: `ready()` drains it without blocking. */
+export interface ReactorSource {
+  readonly fd: number;
+  ready(): void;
+}
+
+class Reactor {
+  private readonly sources = new Set<ReactorSource>();
+  private readonly released: Array<() => void> = [];
+  private wakeFd = -1;
+  private polling = false;
+  private readonly wakeBuf = new BigUint64Array([1n]);
+  private readonly drainBuf = new Uint8Array(8);
+  private dirty = true;
+  private list: ReactorSource[] = [];
+  private fds = new Uint8Array(0);
+  private dv = new DataView(this.fds.buffer);
+
+  add(source: ReactorSource): void {
+    this.sources.add(source);
+    this.dirty = true;
+    this.kick();
+  }
+
+  /** Stops watching `source`; `release` runs once no poll can still be looking at its fd. */
+  remove(source: ReactorSource, release: () => void): void {
+    this.sources.delete(source);
+    this.dirty = true;
+    if (!this.polling) {
+      release();
+      return;
+    }
+    this.released.push(release);
+    this.wake();
+  }
+
+  get size(): number {
+    return this.sources.size;
+  }
+
+  private wake(): void {
+    if (this.wakeFd >= 0) libc().write(this.wakeFd, new Uint8Array(this.wakeBuf.buffer), 8);
+  }
+
+  private kick(): void {
+    if (this.polling) {
+      this.wake(); // the running poll restarts with the new set
+      return;
+    }
+    if (this.sources.size === 0) return;
+    const sys = libc();
+    if (this.wakeFd < 0) {
+      this.wakeFd = sys.eventfd(0, C.EFD_NONBLOCK | C.EFD_CLOEXEC);
+      if (this.wakeFd < 0) fail('eventfd', sys.errno());
+    }
+    // Rebuild the pollfd array only when the set changed: a busy link re-arms per ring block.
+    if (this.dirty) this.rebuild();
+    this.polling = true;
+    sys.pollAsync(this.fds, this.list.length + 1, -1, this.done);
+  }
+
+  private rebuild(): void {
+    this.dirty = false;
+    this.list = [...this.sources];
+    this.fds = new Uint8Array((this.list.length + 1) * Pollfd.SIZE);
+    const dv = new DataView(this.fds.buffer);
+    this.dv = dv;
+    dv.setInt32(Pollfd.fd, this.wakeFd, true);
+    dv.setInt16(Pollfd.events, C.POLLIN, true);
+    this.list.forEach((s, i) => {
+      dv.setInt32((i + 1) * Pollfd.SIZE + Pollfd.fd, s.fd, true);
+      dv.setInt16((i + 1) * Pollfd.SIZE + Pollfd.events, C.POLLIN, true);
+    });
+  }
+
+  private readonly done = (_err: unknown, n: number): void => {
+    this.polling = false;
+    for (const release of this.released.splice(0)) release();
+    const dv = this.dv;
+    if (dv.getInt16(Pollfd.revents, true) !== 0) libc().read(this.wakeFd, this.drainBuf, 8);
+    try {
+      // n < 0 is EINTR (fds stay valid until the poll returns): poll again.
+      if (n > 0) {
+        const list = this.list;
+        for (let i = 0; i < list.length; i++) {
+          const s = list[i]!;
+          if (dv.getInt16((i + 1) * Pollfd.SIZE + Pollfd.revents, true) !== 0 && this.sources.has(s))
+            s.ready();
+        }
+      }
+    } finally {
+      this.kick();
+    }
+  };
+}
+
+let reactor: Reactor | undefined;
+
+/** This thread's reactor. */
+export function mainReactor(): Reactor {
+  reactor ??= new Reactor();
+  return reactor;
+}
