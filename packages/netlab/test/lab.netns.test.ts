@@ -55,6 +55,9 @@ async function echo(lab: Lab, from: string, to: string, ms = 2000): Promise<stri
   return r.stdout;
 }
 
+// A loaded CI machine can take seconds to start a Node child: wait generously for its first line.
+const startup = { timeoutMs: 20_000 };
+
 describe.skipIf(!root)('a two-host lab on a bridge (needs root: CAP_NET_ADMIN and CAP_SYS_ADMIN)', () => {
   let lab: Lab;
 
@@ -75,7 +78,7 @@ describe.skipIf(!root)('a two-host lab on a bridge (needs root: CAP_NET_ADMIN an
       ],
     });
     const server = await lab.spawn('b', [node, '-e', ECHO_SERVER, '0.0.0.0', '7']);
-    await server.waitForLine('listening');
+    await server.waitForLine('listening', startup);
   });
 
   afterAll(async () => {
@@ -210,14 +213,14 @@ describe.skipIf(!root)('a two-host lab on a bridge (needs root: CAP_NET_ADMIN an
 
   it('injects random loss with nftables and counts the drops', async () => {
     const counter = await lab.spawn('b', [node, '-e', UDP_COUNTER, '10.91.0.2', '9000']);
-    await counter.waitForLine('listening');
+    await counter.waitForLine('listening', startup);
     await echo(lab, 'a', '10.91.0.2'); // ARP resolved before the loss starts
     const loss = await lab.injectLoss('b', 'eth0', { probability: 0.5, direction: 'ingress' });
     expect(loss).toMatchObject({ node: 'b', ifname: 'eth0', probability: 0.5 });
     await lab.exec('a', [node, '-e', UDP_SENDER, '10.91.0.2', '9000', '200']);
     await new Promise((r) => setTimeout(r, 100));
     counter.signal('SIGUSR2');
-    const received = Number((await counter.waitForLine(/^count /)).slice(6));
+    const received = Number((await counter.waitForLine(/^count /, startup)).slice(6));
     const dropped = await loss.dropped();
     expect(dropped.egress).toBe(0);
     // 200 datagrams at p = 0.5: outside 40..160 has probability below 1e-17.
@@ -255,7 +258,7 @@ describe.skipIf(!root)('labs and their lifecycle (needs root: CAP_NET_ADMIN and 
       ],
     });
     const server = await lab.spawn('b', [node, '-e', ECHO_SERVER, '10.92.2.2', '7']);
-    await server.waitForLine('listening');
+    await server.waitForLine('listening', startup);
     expect(await echo(lab, 'a', '10.92.2.2')).toBe('hello');
     expect(await lab.interface('r', 'eth1')).toMatchObject({
       mtu: 1400,
@@ -279,7 +282,7 @@ describe.skipIf(!root)('labs and their lifecycle (needs root: CAP_NET_ADMIN and 
       expect(x.prefix).not.toBe(y.prefix);
       const sx = await x.spawn('b', [node, '-e', ECHO_SERVER, '10.93.0.2', '7']);
       const sy = await y.spawn('b', [node, '-e', ECHO_SERVER, '10.93.0.2', '7']);
-      await Promise.all([sx.waitForLine('listening'), sy.waitForLine('listening')]);
+      await Promise.all([sx.waitForLine('listening', startup), sy.waitForLine('listening', startup)]);
       expect(await Promise.all([echo(x, 'a', '10.93.0.2'), echo(y, 'a', '10.93.0.2')])).toEqual([
         'hello',
         'hello',
@@ -303,7 +306,7 @@ describe.skipIf(!root)('labs and their lifecycle (needs root: CAP_NET_ADMIN and 
        const c = require('node:child_process').spawn('sleep', ['600'], { stdio: 'ignore', detached: true });
        console.log(c.pid); setInterval(() => {}, 1000);`,
     ]);
-    const grandchild = Number(await stubborn.waitForLine(/^\d+$/));
+    const grandchild = Number(await stubborn.waitForLine(/^\d+$/, startup));
     expect(isAlive(grandchild)).toBe(true);
     expect(lab.processes).toEqual([stubborn]);
     const d1 = lab.destroy();
