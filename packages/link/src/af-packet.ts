@@ -283,6 +283,7 @@ export class AfPacketLink implements ReactorSource {
   private readonly statsBuf = new Uint8Array(TpacketStatsV3.SIZE);
   private readonly statsLen = new Uint8Array(4);
   private readonly pollBuf = new Uint8Array(Pollfd.SIZE * 2);
+  private readonly pollDv = new DataView(this.pollBuf.buffer);
 
   constructor(options: AfPacketLinkOptions) {
     const ring = options.ring ?? {};
@@ -534,7 +535,7 @@ export class AfPacketLink implements ReactorSource {
     const b = this.current * this.ring.blockSize;
     if ((this.dv.getUint32(b + BlockDesc.block_status, true) & TpStatus.USER) !== 0) return 'ready';
     const sys = libc();
-    const dv = new DataView(this.pollBuf.buffer);
+    const dv = this.pollDv;
     dv.setInt32(Pollfd.fd, this._fd, true);
     dv.setInt16(Pollfd.events, C.POLLIN, true);
     dv.setInt16(Pollfd.revents, 0, true);
