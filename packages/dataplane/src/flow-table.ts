@@ -165,6 +165,13 @@ export class FlowTable {
     this.#lastSeen[slot] = now;
   }
 
+  /** Marks a closing flow open again (a new connection reused its 4-tuple: a SYN may reopen TIME-WAIT, RFC 1122 §4.2.2.13). */
+  reopen(slot: number, now: number): void {
+    if (this.#states[slot] === FlowState.EMPTY) return;
+    this.#states[slot] = FlowState.OPEN;
+    this.#lastSeen[slot] = now;
+  }
+
   /** Removes the flow in `slot` (an RST, or an administrative removal). */
   remove(slot: number): void {
     if (this.#states[slot] === FlowState.EMPTY) return;

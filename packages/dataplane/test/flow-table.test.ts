@@ -66,6 +66,20 @@ describe('FlowTable', () => {
     expect(t.counters.expired).toBe(2);
   });
 
+  it('reopen turns a closing flow open again (4-tuple reuse), and ignores an empty slot', () => {
+    const t = new FlowTable(options);
+    const slot = t.insert(key(1), 1, 0);
+    t.close(slot, 10);
+    t.reopen(slot, 20);
+    expect(t.state(slot)).toBe(FlowState.OPEN);
+    expect(t.lastSeen(slot)).toBe(20);
+    expect(t.expire(20 + 100)).toBe(0); // the closing timeout no longer applies
+    t.remove(slot);
+    t.reopen(slot, 30);
+    expect(t.state(slot)).toBe(FlowState.EMPTY);
+    expect(t.size).toBe(0);
+  });
+
   it('removes on RST and counts it', () => {
     const t = new FlowTable(options);
     const slot = t.insert(key(1), 1, 0);
