@@ -15,17 +15,16 @@
  * Everything runs in two namespaces this run creates and removes.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { machine, resultsDir, source, writeResults } from '../common/results.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchDir = join(here, '..');
-const resultsDir = join(benchDir, 'results');
 const tmpDir = join(resultsDir, 'tmp');
-const repoRoot = join(benchDir, '..');
 
 const RATES = [100_000, 200_000, 400_000, 0] as const; // 0: the sender's maximum
 const ROUNDS = 3;
@@ -78,18 +77,6 @@ const median = (xs: number[]) => {
 const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const sh = (cmd: string, args: string[]) =>
   execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-
-function git(args: string[]): string | undefined {
-  try {
-    return execFileSync('git', args, {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return undefined;
-  }
-}
 
 function ensureGcc(): string {
   try {
@@ -369,23 +356,14 @@ async function main(): Promise<number> {
     medianRate: median(s.rounds.map((r) => r.rate)),
     rounds: s.rounds,
   }));
-  const cpus = os.cpus();
   const result = {
     benchmark: 'receive',
     description:
       'BENCHMARKS.md #2: frames/s and CPU-ns per frame taken off a veth by @switchyard/link vs a C TPACKET_V3 reader; send rate of the batched sender vs C',
     date: startedAt.toISOString(),
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
-    machine: {
-      cpuModel: cpus[0]?.model ?? 'unknown',
-      cpus: cpus.length,
-      kernel: os.release(),
-      node: process.version,
-      gcc,
-      loadBefore,
-      loadAfter: os.loadavg(),
-    },
-    gitCommit: git(['rev-parse', 'HEAD']),
+    machine: { ...machine(loadBefore), gcc },
+    source: source(['packages/link/src']),
     method: {
       topology: 'two network namespaces joined by a veth pair; sender in one, reader in the other',
       frame: `${FRAME_LENGTH}-byte Ethernet frames (EtherType 0x88b5) to the reader interface's MAC`,
@@ -408,7 +386,7 @@ async function main(): Promise<number> {
   lines.push('# Receive path (BENCHMARKS.md #2)');
   lines.push('');
   lines.push(
-    `${result.date} · Node ${process.version} · ${result.machine.cpuModel} ×${cpus.length} · kernel ${os.release()} · load ${loadBefore.map((x) => x.toFixed(2)).join(' ')} · ${FRAME_LENGTH}-byte frames over a veth · median of ${ROUNDS} rounds, ${SECONDS} s each`,
+    `${result.date} · Node ${process.version} · ${result.machine.cpuModel} ×${result.machine.cpuCount} · kernel ${os.release()} · load ${loadBefore.map((x) => x.toFixed(2)).join(' ')} · ${FRAME_LENGTH}-byte frames over a veth · median of ${ROUNDS} rounds, ${SECONDS} s each`,
   );
   lines.push('');
   lines.push(
@@ -450,11 +428,7 @@ async function main(): Promise<number> {
   lines.push('');
   lines.push(`Raw rounds are in receive.json. Method: ${Object.values(result.method).join('; ')}.`);
   const markdown = `${lines.join('\n')}\n`;
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'receive.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(join(resultsDir, 'receive.md'), markdown);
-  console.log(markdown);
-  console.log(`wrote bench/results/receive.json and receive.md in ${fmt(result.durationSeconds)} s`);
+  writeResults('receive', result, markdown, result.durationSeconds);
   return 0;
 }
 
