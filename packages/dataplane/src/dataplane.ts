@@ -229,7 +229,7 @@ export class Dataplane {
     // One hash per packet, at one call site, as an int32: a u32 above 2^31 returned by a call
     // V8 did not inline is boxed, which is an allocation.
     this.#hash =
-      this.#hashed[vip] !== 0 && status !== FlowKeyStatus.MALFORMED ? this.hasher.hash(key) | 0 : 0;
+      this.#hashed[vip] !== 0 && status !== FlowKeyStatus.MALFORMED ? this.hasher.hashInt32(key) : 0;
     if (status === FlowKeyStatus.OK) {
       if (!this.#portServed(vip, key.destinationPort))
         return this.#finish(VerdictCode.DROP, Outcome.PORT_NOT_SERVED);
@@ -389,7 +389,7 @@ export class Dataplane {
     const d = key.destination;
     const vip = this.#vips.lookup(key.version, d[0]!, d[1]!, d[2]!, d[3]!);
     if (vip < 0 || this.#sticky[vip] === 0) return false;
-    return this.flows.insert(key, this.hasher.hash(key) | 0, now, vip) >= 0;
+    return this.flows.insert(key, this.hasher.hashInt32(key), now, vip) >= 0;
   }
 
   /** Forgets expired flows, visiting at most `budget` table slots (see `FlowTable.expire`). */

@@ -101,6 +101,14 @@ export class FlowHasher {
    * which a property test proves equal to hashing `encodeFlowKey`'s bytes.
    */
   hash(key: FlowKey): number {
+    return this.hashInt32(key) >>> 0;
+  }
+
+  /**
+   * `hash` as a signed int32 (`hash(key) === hashInt32(key) >>> 0`): the per-packet form,
+   * since V8 boxes a u32 above 2^31 returned from a call it does not inline.
+   */
+  hashInt32(key: FlowKey): number {
     const w = this.#words;
     const swap = this.symmetric && destinationFirst(key);
     const a = swap ? key.destination : key.source;
@@ -129,7 +137,7 @@ export class FlowHasher {
       w[9] = key.protocol | (FLOW_KEY_IPV6_LENGTH << 24);
       blocks = 5;
     }
-    const low = this.#sip.hashBlocks(w, blocks);
+    const low = this.#sip.hashBlocksInt32(w, blocks);
     this.high = this.#sip.high;
     return low;
   }

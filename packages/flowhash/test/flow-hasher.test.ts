@@ -106,6 +106,22 @@ describe('FlowHasher: SipHash-2-4 over the canonical encoding', () => {
     );
   });
 
+  it('hashInt32 is the same 32 bits as a signed int32, and sets the same high half', () => {
+    const h = new FlowHasher({ key: KEY });
+    let negative = 0;
+    fc.assert(
+      fc.property(anyKey, (k) => {
+        const u = h.hash(k);
+        const high = h.high;
+        const i = h.hashInt32(k);
+        if (i < 0) negative++;
+        return i === (u | 0) && i >>> 0 === u && h.high === high;
+      }),
+      { numRuns: 500 },
+    );
+    expect(negative).toBeGreaterThan(0); // the case that matters: values above 2^31 as a u32
+  });
+
   it('returns a u32 (what @switchyard/hrw takes as keyHash)', () => {
     const h = new FlowHasher({ key: KEY });
     fc.assert(
