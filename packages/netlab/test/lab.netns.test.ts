@@ -299,12 +299,13 @@ describe.skipIf(!root)('labs and their lifecycle (needs root: CAP_NET_ADMIN and 
 
   it('destroy stops spawned processes and their children, is idempotent, and ends the lab', async () => {
     const lab = await createLab({ hosts: [{ name: 'h' }] }, { killGraceMs: 300 });
+    // String(): under FORCE_COLOR (the test script sets it) console.log colours a bare number.
     const stubborn = await lab.spawn('h', [
       node,
       '-e',
       `process.on('SIGTERM', () => {});
        const c = require('node:child_process').spawn('sleep', ['600'], { stdio: 'ignore', detached: true });
-       console.log(c.pid); setInterval(() => {}, 1000);`,
+       console.log(String(c.pid)); setInterval(() => {}, 1000);`,
     ]);
     const grandchild = Number(await stubborn.waitForLine(/^\d+$/, startup));
     expect(isAlive(grandchild)).toBe(true);
