@@ -6,7 +6,7 @@
 
 import { once } from 'node:events';
 import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { EXPOSITION_CONTENT_TYPE, type MetricsRegistry } from './metrics.js';
 
@@ -41,7 +41,7 @@ export interface AdminServer {
 
 /** Starts the admin API; a stale socket file left by a crashed daemon is replaced. */
 export async function startAdmin(options: AdminOptions): Promise<AdminServer> {
-  const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') {
       res.writeHead(405, { allow: 'GET' }).end();
