@@ -26,7 +26,8 @@ function startOwner(mode: string, wrapper: string[] = []): Promise<Owner> {
     stderr += d;
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
-    (resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+    // 'close', not 'exit': stderr may still be arriving when the process has exited.
+    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })),
   );
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
