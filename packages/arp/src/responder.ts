@@ -558,19 +558,8 @@ export class ArpResponder {
     // RFC 5227 §2.3: sender IP = target IP is an announcement, a claim rather than a question.
     if (spa === tpa) return Verdict.IGNORED;
     const vip = this.#vips.get(tpa);
-    let answerMac: MacAddress;
-    if (vip !== undefined) {
-      if (!this.#answers(vip)) {
-        c.passive++;
-        return Verdict.IGNORED;
-      }
-      answerMac = vip.vmac;
-    } else if (tpa === this.ipv4 && this.answerRealIp) {
-      answerMac = this.mac;
-    } else {
-      c.notOurs++;
-      return Verdict.IGNORED;
-    }
+    const answerMac = this.#answerMac(vip, tpa === this.ipv4);
+    if (answerMac < 0) return Verdict.IGNORED;
     // RFC 826: swap sender and target, put our address in the sender fields, send to the
     // requester's hardware address; whatever the Ethernet destination was (FIELD-NOTES: unicast
     // probes to the vMAC). A probe (sender 0.0.0.0, RFC 5227 §2.1.1) gets target IP 0.0.0.0, as from Linux.
@@ -700,19 +689,8 @@ export class ArpResponder {
       c.misaddressed++;
       return Verdict.IGNORED;
     }
-    let answerMac: MacAddress;
-    if (vip !== undefined) {
-      if (!this.#answers(vip)) {
-        c.passive++;
-        return Verdict.IGNORED;
-      }
-      answerMac = vip.vmac;
-    } else if (target === this.ipv6 && this.answerRealIp) {
-      answerMac = this.mac;
-    } else {
-      c.notOurs++;
-      return Verdict.IGNORED;
-    }
+    const answerMac = this.#answerMac(vip, target === this.ipv6);
+    if (answerMac < 0) return Verdict.IGNORED;
     // RFC 4861 §7.2.4: to a DAD probe, S=0 and multicast to all nodes; otherwise S=1 and unicast to
     // the solicitor, at its source link-layer address (or the frame's source when it sent none).
     const ethDestination = dad
@@ -785,6 +763,21 @@ export class ArpResponder {
       throw new InvalidArgumentError('arp', 'address', `${formatIp(address)} is not a configured VIP`);
     }
     return vip;
+  }
+
+  /**
+   * The MAC an answer for a target carries: the VIP's vMAC when this node answers for it,
+   * the real MAC for our own address when configured to, else -1 (counted as passive or not ours).
+   */
+  #answerMac(vip: VipState | undefined, ownAddress: boolean): MacAddress | -1 {
+    if (vip !== undefined) {
+      if (this.#answers(vip)) return vip.vmac;
+      this.counters.passive++;
+      return -1;
+    }
+    if (ownAddress && this.answerRealIp) return this.mac;
+    this.counters.notOurs++;
+    return -1;
   }
 
   #answers(vip: VipState): boolean {
