@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { FormatRegistry, type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { NonSynMode, OwnershipPolicy } from '@switchyard/dataplane';
 import { AUTH_KEY_MIN_LENGTH, type AuthKey, Ipv4Address, Ipv6Address, MacAddress } from '@switchyard/wire';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 
@@ -28,15 +29,16 @@ FormatRegistry.Set('ifname', (text) => /^[A-Za-z0-9_.:-]{1,15}$/.test(text) && t
 const Milliseconds = (description: string, defaultValue: number, minimum = 1) =>
   Type.Integer({ minimum, maximum: 3_600_000, default: defaultValue, description });
 
-export const Policy = Type.Union(
-  [
-    Type.Literal('active-passive'),
-    Type.Literal('additive3'),
-    Type.Literal('additive5'),
-    Type.Literal('rendezvous'),
-  ],
-  { description: 'Who owns a new flow: one elected node, a claimed modulo formula, or weighted rendezvous.' },
-);
+/** A union of the string literals `values` (the data plane's own names, so the two cannot drift). */
+const OneOf = <T extends string>(values: readonly T[], options: { description: string }) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  );
+
+export const Policy = OneOf(Object.values(OwnershipPolicy), {
+  description: 'Who owns a new flow: one elected node, a claimed modulo formula, or weighted rendezvous.',
+});
 
 export const ConfigSchema = Type.Object(
   {
@@ -105,7 +107,7 @@ export const ConfigSchema = Type.Object(
           ),
           policy: Type.Optional(Policy),
           nonSyn: Type.Optional(
-            Type.Union([Type.Literal('sticky'), Type.Literal('stateless')], {
+            OneOf(Object.values(NonSynMode), {
               description:
                 'sticky: deliver what this node established; stateless: what the policy says it owns.',
             }),
@@ -194,8 +196,8 @@ export interface VipConfig {
   readonly address: Ipv4Address | Ipv6Address;
   readonly text: string;
   readonly mac: MacAddress;
-  readonly policy: Static<typeof Policy>;
-  readonly nonSyn: 'sticky' | 'stateless';
+  readonly policy: OwnershipPolicy;
+  readonly nonSyn: NonSynMode;
   /** Empty: every port. */
   readonly ports: readonly number[];
   readonly priority: number | undefined;
@@ -343,8 +345,8 @@ function resolveConfig(raw: RawConfig, source: string, baseDir: string): Config 
       address,
       text: canonical,
       mac,
-      policy: vip.policy ?? 'active-passive',
-      nonSyn: vip.nonSyn ?? 'sticky',
+      policy: vip.policy ?? OwnershipPolicy.ACTIVE_PASSIVE,
+      nonSyn: vip.nonSyn ?? NonSynMode.STICKY,
       ports: vip.ports ?? [],
       priority: vip.priority,
     };
