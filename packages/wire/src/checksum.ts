@@ -68,3 +68,81 @@ export function updateChecksum32(checksum: number, oldValue: number, newValue: n
     (newValue & 0xffff);
   return ~foldSum(sum) & 0xffff;
 }
+
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
+const PROTOCOL_TCP = 6;
+const PROTOCOL_UDP = 17;
+
+function isVlanTpid(type: number): boolean {
+  return type === 0x8100 || type === 0x88a8 || type === 0x9100;
+}
+
+/**
+ * Computes and writes the TCP or UDP checksum of the Ethernet frame at
+ * `frame[offset, offset + length)`, in place. For frames a packet socket reports as
+ * checksum-not-ready (CHECKSUM_PARTIAL: a local or GRO'd sender left the field to the
+ * NIC): written into a TAP as they are, the kernel drops them as bad checksums.
+ *
+ * Handles 802.1Q/802.1ad tags, IPv4 with options, and IPv6 whose next header is TCP or
+ * UDP. Returns false, and writes nothing, for anything else: not IP, another protocol,
+ * an IP fragment, IPv6 extension headers, or lengths that do not fit (a malformed or
+ * truncated frame). Never throws. A UDP checksum that computes to 0 is sent as 0xffff
+ * (RFC 768; 0 would mean "none").
+ */
+export function completeTransportChecksum(
+  frame: Uint8Array,
+  offset = 0,
+  length = frame.length - offset,
+): boolean {
+  const end = offset + length;
+  if (offset < 0 || end > frame.length || length < 14) return false;
+  let p = offset + 12;
+  let type = (frame[p]! << 8) | frame[p + 1]!;
+  while (isVlanTpid(type) && p + 6 <= end) {
+    p += 4;
+    type = (frame[p]! << 8) | frame[p + 1]!;
+  }
+  p += 2;
+  let protocol: number;
+  let l4: number;
+  let l4End: number;
+  let pseudo: number;
+  if (type === ETHERTYPE_IPV4) {
+    if (p + 20 > end || frame[p]! >> 4 !== 4) return false;
+    const headerLength = (frame[p]! & 0x0f) * 4;
+    const total = (frame[p + 2]! << 8) | frame[p + 3]!;
+    // RFC 791: MF set or a fragment offset: the L4 header is not (all) here.
+    const fragment = ((frame[p + 6]! << 8) | frame[p + 7]!) & 0x3fff;
+    if (headerLength < 20 || total < headerLength || p + total > end || fragment !== 0) return false;
+    protocol = frame[p + 9]!;
+    l4 = p + headerLength;
+    l4End = p + total;
+    const source =
+      ((frame[p + 12]! << 24) | (frame[p + 13]! << 16) | (frame[p + 14]! << 8) | frame[p + 15]!) >>> 0;
+    const destination =
+      ((frame[p + 16]! << 24) | (frame[p + 17]! << 16) | (frame[p + 18]! << 8) | frame[p + 19]!) >>> 0;
+    pseudo = pseudoHeaderSumV4(source, destination, protocol, l4End - l4);
+  } else if (type === ETHERTYPE_IPV6) {
+    if (p + 40 > end || frame[p]! >> 4 !== 6) return false;
+    const payloadLength = (frame[p + 4]! << 8) | frame[p + 5]!;
+    protocol = frame[p + 6]!;
+    l4 = p + 40;
+    l4End = l4 + payloadLength;
+    if (l4End > end) return false;
+    pseudo = pseudoHeaderSumV6(frame, p + 8, frame, p + 24, protocol, payloadLength);
+  } else {
+    return false;
+  }
+  let field: number;
+  if (protocol === PROTOCOL_TCP && l4End - l4 >= 20) field = l4 + 16;
+  else if (protocol === PROTOCOL_UDP && l4End - l4 >= 8) field = l4 + 6;
+  else return false;
+  frame[field] = 0;
+  frame[field + 1] = 0;
+  let checksum = finishChecksum(sumWords(frame, l4, l4End, pseudo));
+  if (protocol === PROTOCOL_UDP && checksum === 0) checksum = 0xffff;
+  frame[field] = checksum >>> 8;
+  frame[field + 1] = checksum & 0xff;
+  return true;
+}

@@ -36,6 +36,7 @@ export { ARP_ETHERNET_IPV4_LENGTH, ArpField, ArpHardwareType, ArpOperation, ArpP
 export type { AuthKey, AuthResult, ReplayVerdict } from './auth.js';
 export { AUTH_KEY_MIN_LENGTH, AUTH_KEYS_MAX, HMAC_SHA256_LENGTH, KeyRing, ReplayWindow } from './auth.js';
 export {
+  completeTransportChecksum,
   finishChecksum,
   foldSum,
   internetChecksum,
