@@ -97,6 +97,8 @@ export const RoleReason = {
   PREEMPTED: 'preempted',
   /** `stop()`: graceful handover. */
   STOPPING: 'stopping',
+  /** `removeVip()` while active: graceful handover of that VIP alone. */
+  REMOVED: 'removed',
 } as const;
 export type RoleReason = (typeof RoleReason)[keyof typeof RoleReason];
 
@@ -300,7 +302,6 @@ export class ElectionNode {
   #counter: bigint;
   #load: number[] = [];
   #state: State = State.IDLE;
-  #startedAt = 0;
   #nextHeartbeatAt = 0;
   #lastSentAt = Number.NEGATIVE_INFINITY;
   #urgent = false;
@@ -358,33 +359,8 @@ export class ElectionNode {
     this.#group = heartbeatGroupMac(this.clusterId);
     if (options.vips.length > HEARTBEAT_MAX_CLAIMS)
       throw new InvalidArgumentError(LAYER, 'vips', `at most ${HEARTBEAT_MAX_CLAIMS} VIPs per node`);
-    const seen = new Set<string>();
-    this.#vips = options.vips.map((v) => {
-      if (!IpAddress.isValid(v.address)) throw new InvalidArgumentError(LAYER, 'vips.address', 'not an IP');
-      const key = IpAddress.key(v.address);
-      if (seen.has(key))
-        throw new InvalidArgumentError(LAYER, 'vips', `duplicate VIP ${IpAddress.format(v.address)}`);
-      seen.add(key);
-      const priority = v.priority ?? 100;
-      if (!Number.isInteger(priority) || priority < 0 || priority > 255)
-        throw new InvalidArgumentError(
-          LAYER,
-          'vips.priority',
-          `expected an integer in [0, 255], got ${priority}`,
-        );
-      return {
-        address: v.address,
-        key,
-        priority,
-        role: Role.INIT,
-        since: 0,
-        term: 0,
-        maxTerm: 0,
-        metric: 0,
-        tiebreak: this.spread ? spreadScore(v.address, this.nodeId) : 0,
-        nextReevalAt: Number.POSITIVE_INFINITY,
-      };
-    });
+    this.#vips = [];
+    for (const v of options.vips) this.#vips.push(this.#newVip(v));
     this.#computeMetrics();
   }
 
@@ -394,7 +370,6 @@ export class ElectionNode {
   start(now: number): void {
     if (this.#state !== State.IDLE) throw new InvalidArgumentError(LAYER, 'state', 'already started');
     this.#state = State.RUNNING;
-    this.#startedAt = now;
     this.#nextHeartbeatAt = now;
     for (const v of this.#vips) v.since = now;
     this.#membership = undefined;
@@ -415,6 +390,66 @@ export class ElectionNode {
     this.#tx.length = 0;
     for (let i = 0; i < 2; i++) this.#send(now, 0, HeartbeatFlag.STOPPING);
     this.#waker?.();
+  }
+
+  /**
+   * Serves one more VIP from now on, without restarting the election (a restart would change
+   * the boot id and drop every role). Validated like the constructor's `vips`. While running,
+   * the VIP starts in INIT with `since = now`: it listens `initWaitNs` (claims of peers already
+   * known count) and then decides, with the usual `role` event; before `start` it is just added.
+   */
+  addVip(config: VipConfig, now: number): void {
+    if (this.#vips.length >= HEARTBEAT_MAX_CLAIMS)
+      throw new InvalidArgumentError(LAYER, 'vips', `at most ${HEARTBEAT_MAX_CLAIMS} VIPs per node`);
+    // Built and measured before it is added: a bad config or metric leaves the node unchanged.
+    const v = this.#newVip(config);
+    v.metric = this.#metricOf(v);
+    if (this.#state !== State.RUNNING) {
+      this.#vips.push(v);
+      return;
+    }
+    v.since = now;
+    // Terms peers already announced for it: a claim of ours must start above them.
+    for (const m of this.#members.values()) {
+      const c = m.claims.get(v.key);
+      if (c !== undefined && c.term > v.maxTerm) v.maxTerm = c.term;
+    }
+    this.#vips.push(v);
+    // Announce the new candidate soon (rate-limited), so peers adding it too count it when their INIT ends.
+    this.#urgent = true;
+    this.#service(now);
+    this.#waker?.();
+  }
+
+  /**
+   * Stops serving `vip` without restarting the election; false if it is not served here. While
+   * active for it, releases it first (a `role` event ACTIVE → PASSIVE, reason `removed`). The
+   * claim leaves the very next heartbeat, sent at once and twice against a single loss: a peer
+   * that no longer hears a node claim a VIP stops counting that node, as active and as a
+   * candidate, so the best remaining peer takes over on receipt (`vacant`), as after `stop()`.
+   * A PASSIVE claim would not do: peers still count a passive node as a candidate, and the
+   * releasing node is usually the best one.
+   */
+  removeVip(vip: IpAddress, now: number): boolean {
+    if (!IpAddress.isValid(vip)) return false;
+    const key = IpAddress.key(vip);
+    const i = this.#vips.findIndex((x) => x.key === key);
+    if (i < 0) return false;
+    const v = this.#vips[i]!;
+    const wasActive = this.#state === State.RUNNING && v.role === Role.ACTIVE;
+    if (wasActive) this.#setRole(v, Role.PASSIVE, RoleReason.REMOVED, now);
+    this.#vips.splice(i, 1);
+    if (this.#state !== State.RUNNING) return true;
+    if (wasActive) {
+      // Break before make, as in stop(): the successor takes over when these arrive.
+      for (let n = 0; n < 2; n++) this.#send(now, 0, 0);
+    } else {
+      // Nobody waits on a passive claim, but a peer about to preempt towards this node should know soon.
+      this.#urgent = true;
+      this.#service(now);
+    }
+    this.#waker?.();
+    return true;
   }
 
   /** The host's current load figures (u32 each, at most 8); metrics are recomputed and announced. */
@@ -498,7 +533,7 @@ export class ElectionNode {
     if (this.#state !== State.RUNNING) return undefined;
     let at = this.#nextHeartbeatAt;
     if (this.#urgent) at = Math.min(at, this.#lastSentAt + this.#minGapNs);
-    if (this.#vips.some((v) => v.role === Role.INIT)) at = Math.min(at, this.#startedAt + this.initWaitNs);
+    for (const v of this.#vips) if (v.role === Role.INIT) at = Math.min(at, v.since + this.initWaitNs);
     for (const v of this.#vips) if (v.role === Role.ACTIVE && this.preempt) at = Math.min(at, v.nextReevalAt);
     for (const m of this.#members.values()) {
       at = Math.min(at, this.#deadline(m));
@@ -582,22 +617,52 @@ export class ElectionNode {
     return v;
   }
 
+  /** A VIP's initial state from its configuration, validated (not yet in `#vips`, metric not computed). */
+  #newVip(config: VipConfig): VipState {
+    if (!IpAddress.isValid(config.address))
+      throw new InvalidArgumentError(LAYER, 'vips.address', 'not an IP');
+    const key = IpAddress.key(config.address);
+    if (this.#vips.some((x) => x.key === key))
+      throw new InvalidArgumentError(LAYER, 'vips', `duplicate VIP ${IpAddress.format(config.address)}`);
+    const priority = config.priority ?? 100;
+    if (!Number.isInteger(priority) || priority < 0 || priority > 255)
+      throw new InvalidArgumentError(
+        LAYER,
+        'vips.priority',
+        `expected an integer in [0, 255], got ${priority}`,
+      );
+    return {
+      address: config.address,
+      key,
+      priority,
+      role: Role.INIT,
+      since: 0,
+      term: 0,
+      maxTerm: 0,
+      metric: 0,
+      tiebreak: this.spread ? spreadScore(config.address, this.nodeId) : 0,
+      nextReevalAt: Number.POSITIVE_INFINITY,
+    };
+  }
+
+  #metricOf(v: VipState): number {
+    const metric = this.#metric({
+      vip: v.address,
+      priority: v.priority,
+      load: this.#load,
+      nodeId: this.nodeId,
+    });
+    if (!Number.isInteger(metric) || metric < 0 || metric > 0xffff_ffff)
+      throw new InvalidArgumentError(
+        LAYER,
+        'metric',
+        `must return an integer in [0, 2^32 - 1], got ${metric}`,
+      );
+    return metric;
+  }
+
   #computeMetrics(): void {
-    for (const v of this.#vips) {
-      const metric = this.#metric({
-        vip: v.address,
-        priority: v.priority,
-        load: this.#load,
-        nodeId: this.nodeId,
-      });
-      if (!Number.isInteger(metric) || metric < 0 || metric > 0xffff_ffff)
-        throw new InvalidArgumentError(
-          LAYER,
-          'metric',
-          `must return an integer in [0, 2^32 - 1], got ${metric}`,
-        );
-      v.metric = metric;
-    }
+    for (const v of this.#vips) v.metric = this.#metricOf(v);
   }
 
   #deadline(m: Member): number {
@@ -745,7 +810,8 @@ export class ElectionNode {
       switch (v.role) {
         case Role.INIT:
           if (activePeer) this.#setRole(v, Role.PASSIVE, RoleReason.ACTIVE_SEEN, now);
-          else if (now >= this.#startedAt + this.initWaitNs)
+          // INIT started at start() or, for a VIP added at runtime, at addVip().
+          else if (now >= v.since + this.initWaitNs)
             this.#setRole(
               v,
               this.#best(v, true) === this.nodeId ? Role.ACTIVE : Role.PASSIVE,

@@ -190,6 +190,28 @@ export class Cluster {
     this.#recorders[n]!.drain();
   }
 
+  /** Adds a VIP to node n at runtime (a config reload). */
+  addVip(n: number, config: VipConfig): void {
+    this.node(n).node.addVip(config, this.sim.now);
+    this.#recorders[n]!.drain();
+  }
+
+  /** Removes a VIP from node n at runtime (a config reload). */
+  removeVip(n: number, vip: IpAddress): boolean {
+    const removed = this.node(n).node.removeVip(vip, this.sim.now);
+    this.#recorders[n]!.drain();
+    return removed;
+  }
+
+  /** Like `actives`, for a VIP that some nodes may not serve (`role` throws there). */
+  activesAmongServing(vip: IpAddress): number[] {
+    return this.nodes
+      .filter(
+        (s) => s.alive && s.node.roles().some((r) => r.role === Role.ACTIVE && IpAddress.equals(r.vip, vip)),
+      )
+      .map((s) => s.id);
+  }
+
   /** Node ids that are running and ACTIVE for `vip`. */
   actives(vip: IpAddress): number[] {
     return this.nodes.filter((s) => s.alive && s.node.role(vip) === Role.ACTIVE).map((s) => s.id);
