@@ -10,6 +10,8 @@ PNPM_VERSION=10.34.8
 # tshark and scapy are the codec oracles; the rest build and probe the network namespaces of the
 # netns tests (ip, bridge, sysctl, nft, ping; setpriv comes with util-linux).
 SYSTEM_PACKAGES=(tshark python3-scapy iproute2 procps nftables iputils-ping)
+# The demo needs only the lab's tools.
+if [ -n "${SYSTEM_PACKAGES_ONLY:-}" ]; then read -r -a SYSTEM_PACKAGES <<<"$SYSTEM_PACKAGES_ONLY"; fi
 
 log() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 

@@ -9,12 +9,16 @@ import { ConfigError, configJsonSchema, loadConfig } from './config.js';
 export const USAGE = `usage: switchyard <command> [options]
 
 commands:
+  run -c <file>         run a cluster node (root): SIGTERM hands over and drains, SIGHUP reloads
+  lab demo              build a lab (client, bridge, three nodes with HTTP servers), show the
+                        switch at work and a failover, tear it down (root; netsim without)
   config check <file>   validate a configuration file (YAML or JSON) and print what it resolves to
   config schema         print the configuration's JSON Schema
   status                show members, per-VIP roles, flows and counters of the running daemon
   help                  this text
 
 options:
+  -c, --config <file>   run: the configuration (YAML or JSON)
   -s, --socket <path>   the daemon's admin socket (default /run/switchyard/admin.sock)
   --json                status: print the raw JSON
   -h, --help            this text`;
@@ -54,6 +58,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       options: {
         help: { type: 'boolean', short: 'h' },
         socket: { type: 'string', short: 's', default: '/run/switchyard/admin.sock' },
+        config: { type: 'string', short: 'c' },
         json: { type: 'boolean' },
       },
     });
@@ -87,9 +92,43 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     io.out(parsed.values['json'] === true ? body.trimEnd() : formatStatus(JSON.parse(body) as Status));
     return 0;
   }
+  if (command === 'run' && sub === undefined) {
+    const file = parsed.values['config'];
+    if (typeof file !== 'string') throw new UsageError('run needs --config <file>');
+    return runCommand(file, io);
+  }
+  if (command === 'lab' && sub === 'demo' && rest.length === 0) {
+    const { labDemo } = await import('./lab/demo.js');
+    return labDemo(io);
+  }
   if (command === 'config' && sub === 'schema' && rest.length === 0) {
     io.out(JSON.stringify(configJsonSchema(), null, 2));
     return 0;
   }
   throw new UsageError(`unknown command: ${parsed.positionals.join(' ')}`);
+}
+
+/** `run`: starts the daemon and waits for it to stop; SIGTERM/SIGINT stop it, SIGHUP reloads. */
+async function runCommand(file: string, io: Io): Promise<number> {
+  const { runDaemon } = await import('./run.js');
+  let daemon: Awaited<ReturnType<typeof runDaemon>>;
+  try {
+    daemon = await runDaemon(file);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    io.err(`switchyard: cannot start: ${(error as Error).message}`);
+    return 1;
+  }
+  const stop = () => daemon.stop();
+  const reload = () => daemon.reload();
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', reload);
+  try {
+    return await daemon.done;
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    process.off('SIGHUP', reload);
+  }
 }

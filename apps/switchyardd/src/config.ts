@@ -4,6 +4,7 @@
  * defaults filled, secrets read). A bad file is refused with every offending field's path
  * and what was expected there.
  */
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { FormatRegistry, type Static, Type } from '@sinclair/typebox';
@@ -92,6 +93,13 @@ export const ConfigSchema = Type.Object(
           { minItems: 1, maxItems: 2, description: 'Two keys are valid during a rotation.' },
         ),
         sendKeyId: Type.Optional(Type.Integer({ minimum: 1, maximum: 0xffff })),
+        flowHashKey: Type.Optional(
+          Type.String({
+            pattern: '^[0-9a-fA-F]{32}$',
+            description:
+              'The 16-byte flow-hash key in hex, the same on every node; default derived from the first key. Set it when rotating keys with rendezvous or stateless VIPs.',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -166,6 +174,18 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    shutdown: Type.Object(
+      {
+        drainTimeoutS: Type.Integer({
+          minimum: 0,
+          maximum: 86_400,
+          default: 30,
+          description:
+            'On SIGTERM, after handing the VIPs over, keep serving held connections this long at most (a second SIGTERM ends it).',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     admin: Type.Object(
       {
         socket: Type.String({ minLength: 1, default: '/run/switchyard/admin.sock' }),
@@ -205,7 +225,13 @@ export interface VipConfig {
 
 export interface Config extends Omit<RawConfig, 'node' | 'cluster' | 'vips'> {
   readonly node: { readonly id: number; readonly address?: Ipv4Address; readonly mac?: MacAddress };
-  readonly cluster: { readonly id: number; readonly keys: readonly AuthKey[]; readonly sendKeyId: number };
+  readonly cluster: {
+    readonly id: number;
+    readonly keys: readonly AuthKey[];
+    readonly sendKeyId: number;
+    /** 16 bytes. */
+    readonly flowHashKey: Uint8Array;
+  };
   readonly vips: readonly VipConfig[];
 }
 
@@ -359,7 +385,22 @@ function resolveConfig(raw: RawConfig, source: string, baseDir: string): Config 
   const node: { id: number; address?: Ipv4Address; mac?: MacAddress } = { id: raw.node.id };
   if (raw.node.address !== undefined) node.address = Ipv4Address.parse(raw.node.address);
   if (raw.node.mac !== undefined) node.mac = MacAddress.parse(raw.node.mac);
-  return { ...raw, node, cluster: { id: raw.cluster.id, keys, sendKeyId }, vips };
+  const flowHashKey =
+    raw.cluster.flowHashKey !== undefined
+      ? Uint8Array.from(Buffer.from(raw.cluster.flowHashKey, 'hex'))
+      : derivedFlowHashKey(keys[0]!.secret);
+  return { ...raw, node, cluster: { id: raw.cluster.id, keys, sendKeyId, flowHashKey }, vips };
+}
+
+/**
+ * The flow-hash key when none is configured: HMAC-SHA256(first cluster key, label), cut to
+ * 16 bytes. Secret like the key (so nobody outside can aim flows at one table slot) and the
+ * same on every node.
+ */
+export function derivedFlowHashKey(secret: Uint8Array): Uint8Array {
+  return Uint8Array.from(
+    createHmac('sha256', secret).update('switchyard flow hash v1').digest().subarray(0, 16),
+  );
 }
 
 /** The configuration schema as JSON Schema (draft 2020-12 compatible), for editors and other tools. */

@@ -4,7 +4,7 @@
  * exit. A setting that cannot be made refuses the start with its name and why it matters,
  * after undoing the ones already made.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** One sysctl, as a path under /proc/sys, the value wanted, and why. */
@@ -113,4 +113,73 @@ export function applyHostSettings(settings: readonly HostSetting[], root = '/pro
     }
   }
   return { changed, restore };
+}
+
+/** A setting's value before the daemon first changed it. */
+export interface RecordedSetting {
+  readonly key: string;
+  readonly previous: string;
+}
+
+/**
+ * Where the original values live between runs. A daemon killed with -9 leaves its settings
+ * (and its persistent TAP) in place so a restart breaks no connection; the restarted daemon
+ * finds the settings already made, so only this file still knows what to put back at the
+ * final, graceful stop.
+ */
+export class HostStateFile {
+  constructor(readonly path: string) {}
+
+  /** The recorded originals, or none when the file is missing or unreadable. */
+  read(): RecordedSetting[] {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch {
+      return [];
+    }
+    try {
+      const parsed = JSON.parse(text) as { settings?: unknown };
+      if (!Array.isArray(parsed.settings)) return [];
+      return parsed.settings.filter(
+        (s): s is RecordedSetting =>
+          typeof s === 'object' &&
+          s !== null &&
+          typeof (s as RecordedSetting).key === 'string' &&
+          typeof (s as RecordedSetting).previous === 'string' &&
+          // Only sysctl paths below net/ are ever recorded: a tampered file cannot aim elsewhere.
+          /^net\/[A-Za-z0-9_./-]+$/.test((s as RecordedSetting).key) &&
+          !(s as RecordedSetting).key.includes('..'),
+      );
+    } catch {
+      return [];
+    }
+  }
+
+  /** Records `applied`'s originals on top of those already recorded (the older ones win). */
+  merge(applied: AppliedSettings): RecordedSetting[] {
+    const recorded = this.read();
+    const keys = new Set(recorded.map((r) => r.key));
+    for (const { setting, previous } of applied.changed) {
+      if (!keys.has(setting.key)) recorded.push({ key: setting.key, previous });
+    }
+    writeFileSync(this.path, `${JSON.stringify({ settings: recorded }, null, 2)}\n`, { mode: 0o600 });
+    return recorded;
+  }
+
+  /** Writes every recorded original back (last first) and removes the file; returns the errors. */
+  restore(root = '/proc/sys'): Error[] {
+    const errors: Error[] = [];
+    for (const { key, previous } of this.read().reverse()) {
+      try {
+        writeFileSync(join(root, key), previous);
+      } catch (error) {
+        errors.push(
+          new HostSetupError({ key, value: previous, why: 'restoring the original value' }, error as Error),
+        );
+      }
+    }
+    rmSync(this.path, { force: true });
+    return errors;
+  }
 }

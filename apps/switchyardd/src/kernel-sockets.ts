@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { FlowKey } from '@switchyard/flowhash';
+import { Ipv4Address, Ipv6Address } from '@switchyard/wire';
 
 /** TCP states as the kernel numbers them (include/net/tcp_states.h). */
 export const TcpState = {
@@ -122,4 +124,44 @@ export function readKernelConnections(procRoot = '/proc'): KernelSocket[] {
     }
   }
   return sockets;
+}
+
+/** TCP states in which a connection is still alive for its client (drained before exit, adopted at start). */
+const LIVE_STATES: ReadonlySet<number> = new Set([
+  TcpState.ESTABLISHED,
+  TcpState.SYN_RECV,
+  TcpState.FIN_WAIT1,
+  TcpState.FIN_WAIT2,
+  TcpState.CLOSE_WAIT,
+  TcpState.LAST_ACK,
+  TcpState.CLOSING,
+  TcpState.NEW_SYN_RECV,
+]);
+
+function vipKey(version: 4 | 6, words: readonly number[]): string {
+  if (version === 4) return Ipv4Address.format(words[0]!);
+  let v = 0n;
+  for (const w of words) v = (v << 32n) | BigInt(w >>> 0);
+  return Ipv6Address.format(v);
+}
+
+/** The kernel's connections on the VIPs, as client → VIP flow keys. */
+export function vipConnections(
+  sockets: readonly KernelSocket[],
+  vips: readonly { readonly text: string }[],
+  states: ReadonlySet<number> = LIVE_STATES,
+): FlowKey[] {
+  const served = new Set(vips.map((v) => v.text));
+  const keys: FlowKey[] = [];
+  for (const s of sockets) {
+    if (!states.has(s.state) || !served.has(vipKey(s.version, s.local))) continue;
+    const key = new FlowKey();
+    if (s.version === 4) key.setIpv4(s.remote[0], s.local[0], s.remotePort, s.localPort, 6);
+    else {
+      const big = (w: readonly number[]) => w.reduce((a, x) => (a << 32n) | BigInt(x >>> 0), 0n);
+      key.setIpv6(big(s.remote), big(s.local), s.remotePort, s.localPort, 6);
+    }
+    keys.push(key);
+  }
+  return keys;
 }

@@ -22,6 +22,10 @@ describe('switchyard CLI', () => {
     [['config', 'check']],
     [['--bogus']],
     [['config', 'schema', 'x']],
+    [['run']],
+    [['run', 'extra', '-c', 'x.yaml']],
+    [['lab']],
+    [['lab', 'demo', 'now']],
   ])('prints the usage and exits 2 on a bad command line: %j', async (argv) => {
     const r = await run(...argv);
     expect(r.code).toBe(2);
@@ -62,5 +66,13 @@ describe('switchyard CLI', () => {
     const r = await run('config', 'schema');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).$id).toBe('https://switchyard.dev/schema/switchyardd.config.json');
+  });
+
+  it('refuses to run with a bad configuration: exit 1 and the offending field, before touching the host', async () => {
+    const file = join(dir, 'bad-run.yaml');
+    writeFileSync(file, 'interface: eth0\nnode: { id: 0 }\n');
+    const r = await run('run', '-c', file);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('/node/id');
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyHostSettings, HostSetupError, planHostSettings } from '../src/host-settings.js';
+import { applyHostSettings, HostSetupError, HostStateFile, planHostSettings } from '../src/host-settings.js';
 
 /** A fake /proc/sys tree with the files the plan touches. */
 function fakeProcSys(values: Record<string, string>): string {
@@ -139,5 +139,56 @@ describe.skipIf(!root)('host settings in a network namespace (needs root)', () =
       'net/ipv4/conf/sy0/rp_filter': '0',
       'net/ipv6/conf/sy0/disable_ipv6': '0',
     });
+  });
+});
+
+describe('HostStateFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyardd-state-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps the first originals across a crash and a restart, and puts them back at the final stop', () => {
+    const root = fakeProcSys(defaults);
+    const state = new HostStateFile(join(dir, 'state.json'));
+    const plan = planHostSettings({ iface: 'eth0', tap: 'sy0', ipv6Vips: false });
+    // First start: everything changes; the originals are recorded.
+    state.merge(applyHostSettings(plan, root));
+    // "kill -9": nothing restored. The restart finds the settings made and changes nothing...
+    const second = applyHostSettings(plan, root);
+    expect(second.changed).toHaveLength(0);
+    const recorded = state.merge(second);
+    // ...but the file still knows the originals.
+    expect(recorded.find((r) => r.key === 'net/ipv4/conf/eth0/arp_ignore')?.previous).toBe('0');
+    expect(read(root, 'net/ipv4/conf/eth0/arp_announce')).toBe('2');
+    expect(state.restore(root)).toEqual([]);
+    for (const [key, value] of Object.entries(defaults)) expect(read(root, key)).toBe(value);
+    expect(state.read()).toEqual([]);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('ignores a missing, unreadable or tampered file, and reports a value it cannot write back', () => {
+    const path = join(dir, 'tampered.json');
+    const state = new HostStateFile(path);
+    expect(state.read()).toEqual([]);
+    writeFileSync(path, 'not json');
+    expect(state.read()).toEqual([]);
+    writeFileSync(path, JSON.stringify({ settings: 'no' }));
+    expect(state.read()).toEqual([]);
+    writeFileSync(
+      path,
+      JSON.stringify({
+        settings: [
+          { key: '../../etc/passwd', previous: 'x' },
+          { key: 'kernel/panic', previous: '1' },
+          { key: 'net/ipv4/conf/eth0/arp_ignore', previous: 7 },
+          { key: 'net/ipv4/conf/nope/arp_ignore', previous: '0' },
+        ],
+      }),
+    );
+    expect(state.read()).toEqual([{ key: 'net/ipv4/conf/nope/arp_ignore', previous: '0' }]);
+    const root = fakeProcSys({});
+    const errors = state.restore(join(root, 'missing-dir'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(HostSetupError);
+    rmSync(root, { recursive: true, force: true });
   });
 });

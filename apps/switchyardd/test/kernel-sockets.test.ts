@@ -3,7 +3,7 @@ import { createConnection, createServer } from 'node:net';
 import { endianness } from 'node:os';
 import { Ipv4Address, Ipv6Address } from '@switchyard/wire';
 import { describe, expect, it } from 'vitest';
-import { parseProcNetTcp, readKernelConnections, TcpState } from '../src/kernel-sockets.js';
+import { parseProcNetTcp, readKernelConnections, TcpState, vipConnections } from '../src/kernel-sockets.js';
 
 // Lines as a little-endian x86-64 kernel prints them (addresses are the in-memory __be32 as %08X).
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
@@ -78,5 +78,59 @@ describe.runIf(process.platform === 'linux')('readKernelConnections', () => {
 
   it('reads a missing tcp6 file as no sockets', () => {
     expect(readKernelConnections('/nonexistent-proc')).toEqual([]);
+  });
+});
+
+describe('vipConnections', () => {
+  it('turns live sockets on the VIPs into client → VIP keys, IPv4 and IPv6, and skips the rest', () => {
+    const vip = Ipv4Address.parse('10.0.0.100');
+    const vip6 = Ipv6Address.parse('2001:db8::1');
+    const words6 = (a: bigint) =>
+      [0, 1, 2, 3].map((i) => Number((a >> BigInt(96 - 32 * i)) & 0xffff_ffffn)) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+    const client = Ipv4Address.parse('192.0.2.10');
+    const sockets = [
+      {
+        version: 4 as const,
+        local: [vip, 0, 0, 0] as const,
+        localPort: 80,
+        remote: [client, 0, 0, 0] as const,
+        remotePort: 40000,
+        state: TcpState.ESTABLISHED,
+      },
+      {
+        version: 4 as const,
+        local: [vip, 0, 0, 0] as const,
+        localPort: 80,
+        remote: [client, 0, 0, 0] as const,
+        remotePort: 40001,
+        state: TcpState.TIME_WAIT,
+      },
+      {
+        version: 4 as const,
+        local: [client, 0, 0, 0] as const,
+        localPort: 22,
+        remote: [vip, 0, 0, 0] as const,
+        remotePort: 40002,
+        state: TcpState.ESTABLISHED,
+      },
+      {
+        version: 6 as const,
+        local: words6(vip6),
+        localPort: 443,
+        remote: words6(vip6 + 5n),
+        remotePort: 50000,
+        state: TcpState.FIN_WAIT1,
+      },
+    ];
+    const keys = vipConnections(sockets, [{ text: '10.0.0.100' }, { text: '2001:db8::1' }]);
+    expect(keys.map((k) => k.toString())).toEqual([
+      '192.0.2.10:40000 > 10.0.0.100:80 tcp',
+      '[2001:db8::6]:50000 > [2001:db8::1]:443 tcp',
+    ]);
   });
 });
