@@ -30,7 +30,7 @@ const NODES = [1, 2, 3] as const;
 const PRIORITY: Record<number, number> = { 1: 200, 2: 150, 3: 100 };
 
 /** An HTTP server on both VIPs: `/` answers the node's name, `/stream` sends 40 kB over 4 s. */
-const SERVER = `
+export const SERVER = `
 const http = require('node:http');
 const name = process.argv[1];
 const handler = (req, res) => {
@@ -46,7 +46,7 @@ for (const host of process.argv.slice(2))
 `;
 
 /** Client: one JSON line per request; `/stream` requests report the bytes they got. */
-const CLIENT = `
+export const CLIENT = `
 const http = require('node:http');
 const get = (host, path) => new Promise((resolve) => {
   const started = Date.now();
