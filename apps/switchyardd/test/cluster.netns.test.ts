@@ -22,6 +22,8 @@ const root = canCreateNamespaces();
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const VIP = '10.78.0.50';
 const VMAC = '02:53:59:00:00:08';
+const VIP_A3 = '10.78.0.70';
+const VIP_A5 = '10.78.0.80';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Reply {
@@ -106,11 +108,15 @@ describe.skipIf(!root)('a two-node cluster with the kernel TCP (needs root)', ()
       ],
     });
     for (const n of [1, 2]) {
-      writeConfig(n, [{ address: VIP, mac: VMAC, ports: [80], priority: n === 1 ? 200 : 100 }]);
+      writeConfig(n, [
+        { address: VIP, mac: VMAC, ports: [80], priority: n === 1 ? 200 : 100 },
+        { address: VIP_A3, mac: VMAC, ports: [80], policy: 'additive3' },
+        { address: VIP_A5, mac: VMAC, ports: [80], policy: 'additive5' },
+      ]);
       await start(n);
     }
     for (const n of [1, 2]) {
-      const server = await lab.spawn(`n${n}`, [process.execPath, '-e', SERVER, `n${n}`, VIP]);
+      const server = await lab.spawn(`n${n}`, [process.execPath, '-e', SERVER, `n${n}`, VIP, VIP_A3, VIP_A5]);
       await server.waitForLine('listening');
     }
     await waitActive(VIP, 1);
@@ -130,6 +136,32 @@ describe.skipIf(!root)('a two-node cluster with the kernel TCP (needs root)', ()
     const n2 = await lab.interface('n2', 'eth0');
     expect(neighbors.find((e) => e.address === '10.78.0.12')?.mac).toBe(n2.mac);
     expect((await lab.fdb('seg')).some((e) => e.mac === VMAC)).toBe(false);
+  }, 30_000);
+
+  it('places modulo flows by the claimed formulas: (SRC_IP + DST_IP + DST_PORT) % N and the additive5 variant', async () => {
+    const client = Ipv4Address.parse('10.78.0.1');
+    for (const [vip, five] of [
+      [VIP_A3, false],
+      [VIP_A5, true],
+    ] as const) {
+      const got = replies(
+        (await lab.exec('client', [process.execPath, '-e', CLIENT, 'count', vip, '12'])).stdout.split('\n'),
+      ) as (Reply & {
+        port: number;
+      })[];
+      expect(got).toHaveLength(12);
+      const nodes = new Set<string>();
+      for (const r of got) {
+        const sum = client + Ipv4Address.parse(vip) + 80 + (five ? r.port + IpProtocol.TCP : 0);
+        // Members in ascending id order [1, 2]: index sum % 2 is node index + 1.
+        expect(r).toMatchObject({ ok: true, node: `n${(sum % 2) + 1}` });
+        nodes.add(r.node!);
+      }
+      // additive3 ignores the source port: one client goes to one node. (additive5 would not spread
+      // it either here: Linux picks even ephemeral ports for connect(), so with N = 2 the port's
+      // parity, and the node, is the same for every connection of one client.)
+      if (!five) expect(nodes.size).toBe(1);
+    }
   }, 30_000);
 
   it('a daemon killed with -9 and restarted breaks none of its node connections', async () => {
