@@ -4,6 +4,7 @@
  * Sums are kept unfolded in a JS number (exact up to 2^53) and folded once at the end,
  * so a 64 KiB GSO frame costs one pass and no overflow handling in the loop.
  */
+import { isTagTpid } from './ethernet.js';
 
 /** Adds the 16-bit big-endian words of `bytes[start, end)` to `sum`; an odd last byte is padded with zero (RFC 1071 §4.1). */
 export function sumWords(bytes: Uint8Array, start = 0, end = bytes.length, sum = 0): number {
@@ -74,10 +75,6 @@ const ETHERTYPE_IPV6 = 0x86dd;
 const PROTOCOL_TCP = 6;
 const PROTOCOL_UDP = 17;
 
-function isVlanTpid(type: number): boolean {
-  return type === 0x8100 || type === 0x88a8 || type === 0x9100;
-}
-
 /**
  * Computes and writes the TCP or UDP checksum of the Ethernet frame at
  * `frame[offset, offset + length)`, in place. For frames a packet socket reports as
@@ -99,7 +96,7 @@ export function completeTransportChecksum(
   if (offset < 0 || end > frame.length || length < 14) return false;
   let p = offset + 12;
   let type = (frame[p]! << 8) | frame[p + 1]!;
-  while (isVlanTpid(type) && p + 6 <= end) {
+  while (isTagTpid(type) && p + 6 <= end) {
     p += 4;
     type = (frame[p]! << 8) | frame[p + 1]!;
   }

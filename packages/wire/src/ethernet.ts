@@ -34,7 +34,8 @@ const TAG_LENGTH = 4;
 /** Values below this in the EtherType position are an 802.3 length (IEEE 802.3 §3.2.6). */
 export const ETHERTYPE_MIN = 0x0600;
 
-function isTagTpid(type: number): boolean {
+/** True for the TPIDs of 802.1Q/802.1ad tags (internal: checksum.ts walks tags too). */
+export function isTagTpid(type: number): boolean {
   return type === EtherType.VLAN || type === EtherType.QinQ || type === EtherType.QinQLegacy;
 }
 
