@@ -90,14 +90,10 @@ export interface AppliedSettings {
 export function applyHostSettings(settings: readonly HostSetting[], root = '/proc/sys'): AppliedSettings {
   const changed: { setting: HostSetting; previous: string }[] = [];
   const restore = (): Error[] => {
-    const errors: Error[] = [];
-    for (const { setting, previous } of [...changed].reverse()) {
-      try {
-        writeFileSync(join(root, setting.key), previous);
-      } catch (error) {
-        errors.push(new HostSetupError({ ...setting, value: previous }, error as Error));
-      }
-    }
+    const errors = writeBack(
+      changed.map(({ setting, previous }) => ({ key: setting.key, previous, why: setting.why })),
+      root,
+    );
     changed.length = 0;
     return errors;
   };
@@ -113,6 +109,22 @@ export function applyHostSettings(settings: readonly HostSetting[], root = '/pro
     }
   }
   return { changed, restore };
+}
+
+/** Writes each `previous` value back under `root`, last first; returns the errors (never throws). */
+function writeBack(
+  records: readonly { readonly key: string; readonly previous: string; readonly why: string }[],
+  root: string,
+): Error[] {
+  const errors: Error[] = [];
+  for (const { key, previous, why } of [...records].reverse()) {
+    try {
+      writeFileSync(join(root, key), previous);
+    } catch (error) {
+      errors.push(new HostSetupError({ key, value: previous, why }, error as Error));
+    }
+  }
+  return errors;
 }
 
 /** A setting's value before the daemon first changed it. */
@@ -169,16 +181,10 @@ export class HostStateFile {
 
   /** Writes every recorded original back (last first) and removes the file; returns the errors. */
   restore(root = '/proc/sys'): Error[] {
-    const errors: Error[] = [];
-    for (const { key, previous } of this.read().reverse()) {
-      try {
-        writeFileSync(join(root, key), previous);
-      } catch (error) {
-        errors.push(
-          new HostSetupError({ key, value: previous, why: 'restoring the original value' }, error as Error),
-        );
-      }
-    }
+    const errors = writeBack(
+      this.read().map((r) => ({ ...r, why: 'restoring the original value' })),
+      root,
+    );
     rmSync(this.path, { force: true });
     return errors;
   }

@@ -138,11 +138,13 @@ const LIVE_STATES: ReadonlySet<number> = new Set([
   TcpState.NEW_SYN_RECV,
 ]);
 
+/** An IPv6 address from its four 32-bit words, most significant first. */
+function ipv6FromWords(words: readonly number[]): bigint {
+  return words.reduce((a, w) => (a << 32n) | BigInt(w >>> 0), 0n);
+}
+
 function vipKey(version: 4 | 6, words: readonly number[]): string {
-  if (version === 4) return Ipv4Address.format(words[0]!);
-  let v = 0n;
-  for (const w of words) v = (v << 32n) | BigInt(w >>> 0);
-  return Ipv6Address.format(v);
+  return version === 4 ? Ipv4Address.format(words[0]!) : Ipv6Address.format(ipv6FromWords(words));
 }
 
 /** The kernel's connections on the VIPs, as client → VIP flow keys. */
@@ -157,10 +159,7 @@ export function vipConnections(
     if (!states.has(s.state) || !served.has(vipKey(s.version, s.local))) continue;
     const key = new FlowKey();
     if (s.version === 4) key.setIpv4(s.remote[0], s.local[0], s.remotePort, s.localPort, 6);
-    else {
-      const big = (w: readonly number[]) => w.reduce((a, x) => (a << 32n) | BigInt(x >>> 0), 0n);
-      key.setIpv6(big(s.remote), big(s.local), s.remotePort, s.localPort, 6);
-    }
+    else key.setIpv6(ipv6FromWords(s.remote), ipv6FromWords(s.local), s.remotePort, s.localPort, 6);
     keys.push(key);
   }
   return keys;

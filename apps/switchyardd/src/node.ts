@@ -162,7 +162,8 @@ const RENDEZVOUS_ROWS = 4096;
 /** After FIN/RST a flow lingers this long (Linux TIME_WAIT: 2 MSL = 60 s). */
 const CLOSING_TIMEOUT_MS = 60_000;
 
-function ipOf(vip: NodeVip): IpAddress {
+/** A VIP's address as the election names it. */
+export function vipAddress(vip: NodeVip): IpAddress {
   return vip.family === 4
     ? IpAddress.v4(vip.address as Ipv4Address)
     : IpAddress.v6(vip.address as Ipv6Address);
@@ -242,7 +243,7 @@ export class ClusterNode {
       keys: this.#keys,
       bootId: options.bootId,
       initialCounter: options.initialCounter,
-      vips: this.#vips.map((v) => ({ address: ipOf(v), priority: v.priority ?? defaultPriority })),
+      vips: this.#vips.map((v) => ({ address: vipAddress(v), priority: v.priority ?? defaultPriority })),
       heartbeatIntervalNs: hb.intervalMs * NS_PER_MS,
       deadMultiplier: hb.deadAfter,
       holdTimeNs: hb.holdMs * NS_PER_MS,
@@ -336,13 +337,13 @@ export class ClusterNode {
     const added = [...after.values()].filter((v) => !before.has(v.text));
     const defaultPriority = this.#options.metric.kind === 'priority' ? this.#options.metric.priority : 100;
     for (const v of removed) {
-      this.election.removeVip(ipOf(v), now);
+      this.election.removeVip(vipAddress(v), now);
       this.arp.removeVip(v.address);
     }
     for (const v of added) {
       this.guard.addVmac(v.mac);
       this.arp.addVip({ address: v.address, vmac: v.mac });
-      this.election.addVip({ address: ipOf(v), priority: v.priority ?? defaultPriority }, now);
+      this.election.addVip({ address: vipAddress(v), priority: v.priority ?? defaultPriority }, now);
     }
     const old = this.#dataplane;
     this.#vips = [...vips];
@@ -476,7 +477,7 @@ export class ClusterNode {
 
   #onElectionEvent(e: ElectionEvent): void {
     if (e.type === 'role') {
-      const vip = this.#vips.find((v) => ipOf(v).address === e.vip.address);
+      const vip = this.#vips.find((v) => vipAddress(v).address === e.vip.address);
       if (vip !== undefined && this.arp.vips().some((a) => a.address === vip.address))
         this.arp.setActive(vip.address, e.to === Role.ACTIVE, this.#clock.now());
       const fields = {
@@ -510,7 +511,7 @@ export class ClusterNode {
     this.#snapshotDirty = false;
     const activeByVip = new Map<Ipv4Address | Ipv6Address, number>();
     for (const v of this.#vips) {
-      const active = this.election.activeNode(ipOf(v));
+      const active = this.election.activeNode(vipAddress(v));
       if (active !== undefined) activeByVip.set(v.address, active);
     }
     const members = this.#stopped ? [] : this.election.membership().nodeIds;

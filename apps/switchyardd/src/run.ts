@@ -9,9 +9,9 @@ import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Role, roleName } from '@switchyard/election';
+import { IpAddress, Role, roleName } from '@switchyard/election';
 import { AfPacketLink, interfaceInfo, TapLink } from '@switchyard/link';
-import { Ipv4Address, Ipv6Address, MacAddress } from '@switchyard/wire';
+import { Ipv4Address, MacAddress } from '@switchyard/wire';
 import pino, { type Logger } from 'pino';
 import { deleteDevice, primaryIpv4, reconcileVipAddresses } from './addresses.js';
 import { type AdminServer, type Status, startAdmin } from './admin.js';
@@ -19,7 +19,7 @@ import { type Config, ConfigError, loadConfig } from './config.js';
 import { applyHostSettings, HostStateFile, planHostSettings } from './host-settings.js';
 import { readKernelConnections, vipConnections } from './kernel-sockets.js';
 import { MetricsRegistry } from './metrics.js';
-import { ClusterNode, type NodeClock, type NodeVip } from './node.js';
+import { ClusterNode, type NodeClock, vipAddress } from './node.js';
 
 /** Monotonic nanoseconds and timers from the event loop. */
 export const systemClock: NodeClock = {
@@ -36,10 +36,6 @@ export const systemClock: NodeClock = {
  * GRO/TSO frames of up to 64 KiB (FIELD-NOTES) can be written in whole.
  */
 const TAP_MTU = 65535 - 14;
-
-function nodeVips(config: Config): NodeVip[] {
-  return config.vips.map((v) => ({ ...v }));
-}
 
 export function createLogger(config: Config): Logger {
   return pino({
@@ -135,7 +131,7 @@ export async function runDaemon(configPath: string): Promise<RunningDaemon> {
       keys: config.cluster.keys,
       sendKeyId: config.cluster.sendKeyId,
       flowHashKey: config.cluster.flowHashKey,
-      vips: nodeVips(config),
+      vips: config.vips,
       heartbeat: config.heartbeat,
       metric: config.metric,
       flows: config.flows,
@@ -236,7 +232,7 @@ export async function runDaemon(configPath: string): Promise<RunningDaemon> {
       ]);
       for (const mac of new Set(next.vips.map((v) => v.mac))) link.setUnicastMembership(mac, true);
       node.setKeys(next.cluster.keys, next.cluster.sendKeyId);
-      const changed = node.reconfigureVips(nodeVips(next));
+      const changed = node.reconfigureVips(next.vips);
       // The removed VIPs are released now; their addresses go last, so nothing answered in between.
       reconcileVipAddresses(tap.name, next.vips);
       log.level = next.log.level;
@@ -278,17 +274,13 @@ export function nodeStatus(node: ClusterNode, config: Config): Status {
       ...(node.stopped ? [] : [{ id: node.nodeId, address: Ipv4Address.format(node.address), self: true }]),
       ...membership.peers.map((p) => ({
         id: p.nodeId,
-        address: p.ip.version === 4 ? Ipv4Address.format(p.ip.address) : Ipv6Address.format(p.ip.address),
+        address: IpAddress.format(p.ip),
         self: false,
       })),
     ].sort((a, b) => a.id - b.id),
     vips: node.vips.map((v) => {
       const r = roles.get(v.address);
-      const active = node.election.activeNode(
-        v.family === 4
-          ? { version: 4, address: v.address as number }
-          : { version: 6, address: v.address as bigint },
-      );
+      const active = node.election.activeNode(vipAddress(v));
       return {
         address: v.text,
         policy: v.policy,
@@ -350,7 +342,7 @@ export function nodeMetrics(node: ClusterNode, link: AfPacketLink, tap: TapLink)
   registry.register('switchyard_vip_active', 'gauge', "1 when this node is the VIP's active node.", () =>
     node.election.roles().map((r) => ({
       labels: {
-        vip: r.vip.version === 4 ? Ipv4Address.format(r.vip.address) : Ipv6Address.format(r.vip.address),
+        vip: IpAddress.format(r.vip),
       },
       value: r.role === Role.ACTIVE ? 1 : 0,
     })),

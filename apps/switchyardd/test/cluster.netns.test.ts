@@ -16,7 +16,7 @@ import { canCreateNamespaces, createLab, type Lab, type LabProcess } from '@swit
 import { EtherType, ethernet, IpProtocol, Ipv4Address, ipv4, KeyRing, MacAddress } from '@switchyard/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminGet, type Status } from '../src/admin.js';
-import { CLIENT, SERVER } from '../src/lab/demo.js';
+import { CLIENT, parseReplies, SERVER } from '../src/lab/demo.js';
 
 const root = canCreateNamespaces();
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -25,15 +25,6 @@ const VMAC = '02:53:59:00:00:08';
 const VIP_A3 = '10.78.0.70';
 const VIP_A5 = '10.78.0.80';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Reply {
-  ok: boolean;
-  node?: string;
-  bytes?: number;
-  error?: string;
-}
-const replies = (lines: readonly string[]) =>
-  lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Reply);
 
 describe.skipIf(!root)('switchyard lab demo (needs root)', () => {
   it('runs green, non-interactively, and prints what it checked', async () => {
@@ -91,7 +82,7 @@ describe.skipIf(!root)('a two-node cluster with the kernel TCP (needs root)', ()
     throw new Error(`n${node} never became the only active node of ${vip}: ${await activeOf(vip)}`);
   };
   const count = async (n: number) =>
-    replies(
+    parseReplies(
       (await lab.exec('client', [process.execPath, '-e', CLIENT, 'count', VIP, String(n)])).stdout.split(
         '\n',
       ),
@@ -129,7 +120,7 @@ describe.skipIf(!root)('a two-node cluster with the kernel TCP (needs root)', ()
 
   it('answers ARP for the VIP with the vMAC; the node real IPs keep their real MACs; the bridge never learns the vMAC', async () => {
     const arping = await lab.exec('client', [process.execPath, '-e', CLIENT, 'count', VIP, '1']);
-    expect(replies(arping.stdout.split('\n'))[0]?.node).toBe('n1');
+    expect(parseReplies(arping.stdout.split('\n'))[0]?.node).toBe('n1');
     await lab.exec('client', ['ping', '-c', '1', '-W', '2', '10.78.0.12']);
     const neighbors = await lab.neighbors('client');
     expect(neighbors.find((e) => e.address === VIP)?.mac).toBe(VMAC);
@@ -144,11 +135,9 @@ describe.skipIf(!root)('a two-node cluster with the kernel TCP (needs root)', ()
       [VIP_A3, false],
       [VIP_A5, true],
     ] as const) {
-      const got = replies(
+      const got = parseReplies(
         (await lab.exec('client', [process.execPath, '-e', CLIENT, 'count', vip, '12'])).stdout.split('\n'),
-      ) as (Reply & {
-        port: number;
-      })[];
+      );
       expect(got).toHaveLength(12);
       const nodes = new Set<string>();
       for (const r of got) {
@@ -173,7 +162,7 @@ describe.skipIf(!root)('a two-node cluster with the kernel TCP (needs root)', ()
     const adopted = await restarted.waitForLine('"event":"adopted"', { timeoutMs: 5_000 });
     expect(JSON.parse(adopted).flows).toBeGreaterThanOrEqual(4);
     await load.wait(30_000);
-    const streams = replies(load.output('stdout'));
+    const streams = parseReplies(load.output('stdout'));
     expect(streams).toHaveLength(4);
     for (const s of streams) expect(s).toMatchObject({ ok: true, node: 'n1', bytes: 40_000 });
     await waitActive(VIP, 1);
@@ -293,7 +282,7 @@ describe.skipIf(!root)('a two-node cluster with the kernel TCP (needs root)', ()
     const fresh = await count(2);
     for (const r of fresh) expect(r).toMatchObject({ ok: true, node: 'n2' });
     await load.wait(30_000);
-    for (const s of replies(load.output('stdout')))
+    for (const s of parseReplies(load.output('stdout')))
       expect(s).toMatchObject({ ok: true, node: 'n1', bytes: 40_000 });
     const exit = await daemons.get(1)!.wait(30_000);
     expect(exit.code).toBe(0);

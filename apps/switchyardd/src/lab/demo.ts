@@ -11,12 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canCreateNamespaces, createLab, type Lab, type LabProcess } from '@switchyard/netlab';
 import { adminGet, type Status } from '../admin.js';
+import { Checks, type DemoIo, tally } from './report.js';
 import { runSimDemo } from './sim-demo.js';
 
-export interface DemoIo {
-  out(text: string): void;
-  err(text: string): void;
-}
+export type { DemoIo } from './report.js';
 
 export interface DemoOptions {
   /** The command that starts the daemon (default: this process's node and script). */
@@ -80,7 +78,7 @@ const print = (r) => console.log(JSON.stringify(r));
 })();
 `;
 
-interface Reply {
+export interface Reply {
   host: string;
   path: string;
   ok: boolean;
@@ -94,19 +92,12 @@ interface Reply {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function parseReplies(lines: readonly string[]): Reply[] {
+export function parseReplies(lines: readonly string[]): Reply[] {
   return lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Reply);
 }
 
-function tally(replies: readonly Reply[]): string {
-  const counts = new Map<string, number>();
-  for (const r of replies)
-    counts.set(r.node ?? `failed (${r.error})`, (counts.get(r.node ?? `failed (${r.error})`) ?? 0) + 1);
-  return [...counts.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, n]) => `${k} x${n}`)
-    .join(', ');
-}
+/** Who served each reply, or why it failed. */
+const servedBy = (replies: readonly Reply[]) => tally(replies.map((r) => r.node ?? `failed (${r.error})`));
 
 /** Runs the demo; returns the exit code (0: every check held). */
 export async function labDemo(io: DemoIo, options: DemoOptions = {}): Promise<number> {
@@ -117,11 +108,9 @@ export async function labDemo(io: DemoIo, options: DemoOptions = {}): Promise<nu
     return runSimDemo(io);
   }
   const daemon = options.daemon ?? [process.execPath, process.argv[1]!];
-  const failures: string[] = [];
-  const check = (ok: boolean, what: string) => {
-    io.out(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
-    if (!ok) failures.push(what);
-  };
+  const checks = new Checks(io);
+  const check = checks.check.bind(checks);
+  const failures = checks.failures;
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-demo-'));
   const secret = randomBytes(32).toString('hex');
   let lab: Lab | undefined;
@@ -219,13 +208,13 @@ export async function labDemo(io: DemoIo, options: DemoOptions = {}): Promise<nu
     const ap = await count(VIP_AP, 6);
     check(
       ap.every((r) => r.ok && r.node === 'n1'),
-      `6 connections to ${VIP_AP}: ${tally(ap)} (all on the active node)`,
+      `6 connections to ${VIP_AP}: ${servedBy(ap)} (all on the active node)`,
     );
     const rv = await count(VIP_RV, 12);
     const rvNodes = new Set(rv.map((r) => r.node));
     check(
       rv.every((r) => r.ok) && rvNodes.size >= 2,
-      `12 connections to ${VIP_RV}: ${tally(rv)} (spread by rendezvous)`,
+      `12 connections to ${VIP_RV}: ${servedBy(rv)} (spread by rendezvous)`,
     );
     const neighbors = await lab.neighbors('client');
     const vipEntry = neighbors.find((e) => e.address === VIP_AP);
@@ -277,11 +266,11 @@ export async function labDemo(io: DemoIo, options: DemoOptions = {}): Promise<nu
     const after = polls.filter((r) => r.at! > killedAt + 2000);
     check(
       after.length > 0 && after.every((r) => r.ok && r.node === 'n2'),
-      `new connections to ${VIP_AP} after the failure: ${tally(after)}`,
+      `new connections to ${VIP_AP} after the failure: ${servedBy(after)}`,
     );
     const firstN2 = polls.find((r) => r.at! > killedAt && r.ok && r.node === 'n2');
     io.out(
-      `       (first answer from n2 ${firstN2 === undefined ? '-' : `${firstN2.at! - killedAt} ms`} after the kill; requests before it: ${tally(polls.filter((r) => r.at! <= (firstN2?.at ?? 0)))})`,
+      `       (first answer from n2 ${firstN2 === undefined ? '-' : `${firstN2.at! - killedAt} ms`} after the kill; requests before it: ${servedBy(polls.filter((r) => r.at! <= (firstN2?.at ?? 0)))})`,
     );
     const takeover = daemons
       .get(2)!
@@ -323,5 +312,5 @@ export async function labDemo(io: DemoIo, options: DemoOptions = {}): Promise<nu
       ? '\nall checks passed; lab removed'
       : `\n${failures.length} check(s) failed; lab removed`,
   );
-  return failures.length === 0 ? 0 : 1;
+  return checks.exitCode;
 }

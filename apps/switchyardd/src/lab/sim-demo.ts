@@ -6,7 +6,7 @@
  */
 import { IpAddress, Role } from '@switchyard/election';
 import { Ipv4Address, MacAddress, TcpFlag } from '@switchyard/wire';
-import type { DemoIo } from './demo.js';
+import { Checks, type DemoIo, tally } from './report.js';
 import { arpRequest, SimCluster, tcpFrame, VMAC, vip } from './sim-cluster.js';
 
 const AP = Ipv4Address.parse('10.77.0.50');
@@ -15,11 +15,8 @@ const PRIORITY: Record<number, number> = { 1: 200, 2: 150, 3: 100 };
 
 /** Runs the scenario; returns 0 when every check held. */
 export function runSimDemo(io: DemoIo): number {
-  const failures: string[] = [];
-  const check = (ok: boolean, what: string) => {
-    io.out(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
-    if (!ok) failures.push(what);
-  };
+  const checks = new Checks(io);
+  const check = checks.check.bind(checks);
   const c = new SimCluster({
     seed: 42,
     nodes: 3,
@@ -46,14 +43,6 @@ export function runSimDemo(io: DemoIo): number {
       before.splice(0, before.length, ...now);
     }
     return placed;
-  };
-  const tally = (placed: readonly string[]) => {
-    const counts = new Map<string, number>();
-    for (const p of placed) counts.set(p, (counts.get(p) ?? 0) + 1);
-    return [...counts.entries()]
-      .sort()
-      .map(([k, n]) => `${k} x${n}`)
-      .join(', ');
   };
 
   io.out('switchyard lab demo (netsim): a client, a learning switch and three nodes; seed 42');
@@ -103,6 +92,7 @@ export function runSimDemo(io: DemoIo): number {
     apAfter.every((p) => p === 'n2'),
     `new connections to 10.77.0.50: ${tally(apAfter)}`,
   );
-  io.out(failures.length === 0 ? '\nall checks passed' : `\n${failures.length} check(s) failed`);
-  return failures.length === 0 ? 0 : 1;
+  const failed = checks.failures.length;
+  io.out(failed === 0 ? '\nall checks passed' : `\n${failed} check(s) failed`);
+  return checks.exitCode;
 }
