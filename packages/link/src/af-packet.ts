@@ -92,6 +92,8 @@ export interface AfPacketCounters extends LinkCounters {
   kernelDrops: number;
   /** Times the ring was frozen full. */
   kernelFreezes: number;
+  /** Errors the socket reported and the waiter cleared (ENETDOWN when the interface went down). */
+  socketErrors: number;
 }
 
 export interface RingOptions {
@@ -224,6 +226,7 @@ export class AfPacketLink implements ReactorSource {
     kernelPackets: 0,
     kernelDrops: 0,
     kernelFreezes: 0,
+    socketErrors: 0,
   };
 
   private _fd: number;
@@ -555,6 +558,23 @@ export class AfPacketLink implements ReactorSource {
   /** ReactorSource: the fd is readable. */
   ready(): void {
     this.drain();
+  }
+
+  /** The errno of the last socket error poll reported (ENETDOWN: the interface went down), 0 if none. */
+  lastSocketError = 0;
+  private readonly errBuf = new Uint8Array(4);
+  private readonly errLen = new Uint8Array(4);
+
+  /** ReactorSource: poll reported POLLERR; reading SO_ERROR clears it (else poll keeps returning at once). */
+  pollError(): void {
+    if (this._closed) return;
+    this.errLen.set([4, 0, 0, 0]);
+    if (libc().getsockopt(this._fd, C.SOL_SOCKET, C.SO_ERROR, this.errBuf, this.errLen) < 0) return;
+    const errno = new DataView(this.errBuf.buffer).getInt32(0, true);
+    if (errno !== 0) {
+      this.counters.socketErrors++;
+      this.lastSocketError = errno;
+    }
   }
 
   /**

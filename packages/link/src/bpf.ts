@@ -36,8 +36,19 @@ export const BPF_MAXINSNS = 4096;
 /** What an accepting filter keeps: the whole frame, 64 KiB GSO frames included. */
 export const BPF_ACCEPT = 0x40000;
 
+/** Ancillary load of the frame's packet type (SKF_AD_OFF + SKF_AD_PKTTYPE, linux/filter.h). */
+const SKF_AD_PKTTYPE = 0xfffff000 + 4;
+/** sll_pkttype of a frame this host sent (linux/if_packet.h). */
+const PACKET_OUTGOING = 4;
+
 /** What a filter lets through; every present set must match (AND), a set matches if any entry does (OR). */
 export interface FrameFilterSpec {
+  /**
+   * Drop the frames this host sends (PACKET_OUTGOING) in the kernel, before they are copied
+   * into the ring. An ETH_P_ALL socket otherwise sees every frame the host sends: on a
+   * server that is one ring copy per reply, for frames the reader only skips.
+   */
+  excludeOutgoing?: boolean;
   /** EtherTypes to accept (the inner one for offloaded VLAN tags), e.g. [EtherType.ARP, EtherType.IPv4]. */
   etherTypes?: readonly number[];
   /** Destination MACs to accept, e.g. [vMAC, realMac, MacAddress.BROADCAST]. */
@@ -74,6 +85,11 @@ export function buildFilter(spec: FrameFilterSpec): BpfInstruction[] {
       throw new InvalidArgumentError('link', 'destinations', `not a MAC: ${String(m)}`);
 
   const out: BpfInstruction[] = [];
+  if (spec.excludeOutgoing === true) {
+    out.push(ins(BpfOp.LD_W_ABS, 0, 0, SKF_AD_PKTTYPE));
+    out.push(ins(BpfOp.JEQ_K, 0, 1, PACKET_OUTGOING));
+    out.push(ins(BpfOp.RET_K, 0, 0, 0));
+  }
   if (destinations !== undefined) {
     // Per MAC: 4 instructions; a match jumps over the rest of the list and the reject.
     destinations.forEach((mac, i) => {

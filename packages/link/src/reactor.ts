@@ -16,6 +16,11 @@ import { C, fail, libc } from './sys.js';
 export interface ReactorSource {
   readonly fd: number;
   ready(): void;
+  /**
+   * poll() reported POLLERR: read (and so clear) the pending socket error. Without it a
+   * socket whose interface went down (ENETDOWN) stays readable-with-error and the waiter spins.
+   */
+  pollError?(): void;
 }
 
 class Reactor {
@@ -98,8 +103,10 @@ class Reactor {
         const list = this.list;
         for (let i = 0; i < list.length; i++) {
           const s = list[i]!;
-          if (dv.getInt16((i + 1) * Pollfd.SIZE + Pollfd.revents, true) !== 0 && this.sources.has(s))
-            s.ready();
+          const revents = dv.getInt16((i + 1) * Pollfd.SIZE + Pollfd.revents, true);
+          if (revents === 0 || !this.sources.has(s)) continue;
+          if ((revents & C.POLLERR) !== 0) s.pollError?.();
+          s.ready();
         }
       }
     } finally {

@@ -15,8 +15,14 @@ import {
   validateProgram,
 } from '../src/index.js';
 
-/** Classic BPF semantics for LD_{W,H,B}_ABS, JEQ_K, JA and RET_K; out-of-bounds loads reject. */
-function run(program: readonly BpfInstruction[], pkt: Uint8Array): number {
+/** The ancillary load of the packet type (SKF_AD_OFF + SKF_AD_PKTTYPE). */
+const AD_PKTTYPE = 0xfffff004;
+
+/**
+ * Classic BPF semantics for LD_{W,H,B}_ABS, JEQ_K, JA and RET_K; out-of-bounds loads reject.
+ * A word load at SKF_AD_OFF + SKF_AD_PKTTYPE reads `pktType`, as the kernel's does.
+ */
+function run(program: readonly BpfInstruction[], pkt: Uint8Array, pktType = 0): number {
   let a = 0;
   let pc = 0;
   for (let steps = 0; steps < 10_000; steps++) {
@@ -31,6 +37,11 @@ function run(program: readonly BpfInstruction[], pkt: Uint8Array): number {
       case BpfOp.LD_W_ABS:
       case BpfOp.LD_H_ABS:
       case BpfOp.LD_B_ABS: {
+        if (i.code === BpfOp.LD_W_ABS && i.k === AD_PKTTYPE) {
+          a = pktType;
+          pc++;
+          break;
+        }
         const v = load(i.code === BpfOp.LD_W_ABS ? 4 : i.code === BpfOp.LD_H_ABS ? 2 : 1);
         if (v === undefined) return 0;
         a = v;
@@ -84,6 +95,27 @@ describe('buildFilter', () => {
             const t = pickListed && etherTypes ? etherTypes[t0 % etherTypes.length]! : t0;
             const want = (destinations?.includes(d) ?? true) && (etherTypes?.includes(t) ?? true);
             expect(run(program, frame(d, t, extra))).toBe(want ? BPF_ACCEPT : 0);
+          }
+        },
+      ),
+    );
+  });
+
+  it('drops frames the host sent (PACKET_OUTGOING) with excludeOutgoing, and only those', () => {
+    fc.assert(
+      fc.property(
+        fc.option(fc.uniqueArray(mac, { minLength: 1, maxLength: 8 }), { nil: undefined }),
+        fc.array(fc.tuple(mac, fc.integer({ min: 0, max: 7 }), fc.boolean()), { maxLength: 20 }),
+        (destinations, probes) => {
+          const program = buildFilter({
+            excludeOutgoing: true,
+            ...(destinations === undefined ? {} : { destinations }),
+          });
+          validateProgram(program);
+          for (const [d0, pktType, pickListed] of probes) {
+            const d = pickListed && destinations ? destinations[d0 % destinations.length]! : d0;
+            const want = pktType !== 4 && (destinations?.includes(d) ?? true);
+            expect(run(program, frame(d, 0x0800, 0), pktType)).toBe(want ? BPF_ACCEPT : 0);
           }
         },
       ),

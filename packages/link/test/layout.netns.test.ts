@@ -326,4 +326,31 @@ describe.skipIf(skip !== undefined)('struct layouts against the kernel', () => {
     lab.exec(nsA, ['ip', 'addr', 'flush', 'dev', 'va']);
     lab.exec(nsB, ['ip', 'addr', 'flush', 'dev', 'vb']);
   });
+
+  it('a filter built with excludeOutgoing keeps the frames the host sends out of the ring (the kernel drops them)', async () => {
+    lab.exec(nsA, ['ip', 'addr', 'add', '10.66.0.1/24', 'dev', 'va']);
+    lab.exec(nsB, ['ip', 'addr', 'add', '10.66.0.2/24', 'dev', 'vb']);
+    const a = new AfPacketLink({
+      interface: 'va',
+      netns: nsA,
+      filter: buildFilter({ excludeOutgoing: true }),
+    });
+    const b = new AfPacketLink({ interface: 'vb', netns: nsB });
+    const gotA = collect(a);
+    collect(b);
+    lab.exec(nsA, ['bash', '-c', 'echo hello > /dev/udp/10.66.0.2/9']);
+    await settleOn(() => b.counters.rxFrames);
+    await settleOn(() => a.counters.rxFrames);
+    // b received a's ARP request and datagram; a sent them, and its ring never held them.
+    expect(b.counters.rxFrames).toBeGreaterThanOrEqual(2);
+    expect(a.counters.outgoingIgnored).toBe(0);
+    expect(gotA.filter((g) => g.info.packetType === PacketType.OUTGOING)).toHaveLength(0);
+    // b's reply to the ARP request still reaches a: only outgoing frames are filtered.
+    expect(gotA.some((g) => (g.bytes[12]! << 8) + g.bytes[13]! === 0x0806)).toBe(true);
+    a.close();
+    b.close();
+    await Promise.all([a.released(), b.released()]);
+    lab.exec(nsA, ['ip', 'addr', 'flush', 'dev', 'va']);
+    lab.exec(nsB, ['ip', 'addr', 'flush', 'dev', 'vb']);
+  });
 });
