@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { IpAddress, Role, roleName } from '@switchyard/election';
-import { AfPacketLink, interfaceInfo, TapLink } from '@switchyard/link';
+import { AfPacketLink, buildFilter, interfaceInfo, PollLoop, TapLink } from '@switchyard/link';
 import { Ipv4Address, MacAddress } from '@switchyard/wire';
 import pino, { type Logger } from 'pino';
 import { deleteDevice, primaryIpv4, reconcileVipAddresses } from './addresses.js';
@@ -36,6 +36,8 @@ export const systemClock: NodeClock = {
  * GRO/TSO frames of up to 64 KiB (FIELD-NOTES) can be written in whole.
  */
 const TAP_MTU = 65535 - 14;
+/** Longest the data path blocks in poll() before the event loop (admin, signals) runs. */
+const MAX_BLOCK_MS = 10;
 
 export function createLogger(config: Config): Logger {
   return pino({
@@ -84,8 +86,21 @@ export async function runDaemon(configPath: string): Promise<RunningDaemon> {
 
   // The TAP is persistent: a daemon killed with -9 leaves it (with its VIPs and sysctls), so the
   // kernel's connections on the VIPs survive until the restarted daemon serves them again.
-  const tap = new TapLink({ name: config.tap.name, persist: true, mtu: TAP_MTU, up: true });
+  const tap = new TapLink({
+    name: config.tap.name,
+    persist: true,
+    mtu: TAP_MTU,
+    up: true,
+    driver: 'manual',
+  });
   const undo: (() => void)[] = [() => tap.close()];
+  // The data path's thread blocks in poll() on the packet socket and the TAP between event-loop
+  // turns: one kernel wake-up per ring block, where the async reactor costs two cross-thread
+  // ones (bench/l4, see PollLoop). Admin requests and signals wait at most MAX_BLOCK_MS.
+  const loop = new PollLoop({
+    maxBlockMs: MAX_BLOCK_MS,
+    onError: (error) => log.error({ event: 'datapath-error' }, (error as Error).stack ?? String(error)),
+  });
   const fail = (error: unknown): never => {
     for (const step of undo.reverse()) {
       try {
@@ -121,6 +136,9 @@ export async function runDaemon(configPath: string): Promise<RunningDaemon> {
     link = new AfPacketLink({
       interface: config.interface,
       unicastMacs: [...new Set(config.vips.map((v) => v.mac))],
+      // The replies this server sends would otherwise each be copied into the ring, to be skipped.
+      filter: buildFilter({ excludeOutgoing: true }),
+      driver: 'manual',
       onWarning: (message) => log.warn({ event: 'link' }, message),
     });
     undo.push(() => link.close());
@@ -138,7 +156,7 @@ export async function runDaemon(configPath: string): Promise<RunningDaemon> {
       segment: link,
       kernel: tap,
       kernelMac: tap.interfaceMac,
-      clock: systemClock,
+      clock: loop,
       log,
       bootId: randomInt(0, 0xffff_ffff),
       initialCounter: BigInt(Date.now()) * 1_000_000n,
@@ -146,6 +164,12 @@ export async function runDaemon(configPath: string): Promise<RunningDaemon> {
     });
     const adopted = node.adopt(vipConnections(readKernelConnections(), node.vips));
     if (adopted > 0) log.info({ event: 'adopted', flows: adopted }, 'flows rebuilt from the kernel sockets');
+    loop.add(link);
+    loop.add(tap);
+    undo.push(() => {
+      loop.remove(link);
+      loop.remove(tap);
+    });
     node.start();
     undo.push(() => node.close());
     admin = await startAdmin({
@@ -157,6 +181,10 @@ export async function runDaemon(configPath: string): Promise<RunningDaemon> {
   } catch (error) {
     return fail(error);
   }
+  const looping = loop.run().catch((error: unknown) => {
+    log.error({ event: 'datapath-error' }, (error as Error).stack ?? String(error));
+    stop();
+  });
 
   let stopping = false;
   let finish: (code: number) => void = () => {};
@@ -178,6 +206,10 @@ export async function runDaemon(configPath: string): Promise<RunningDaemon> {
     }).then(async (left) => {
       if (left > 0) log.warn({ event: 'drain-timeout', connections: left }, 'drain time over; closing');
       node.close();
+      loop.stop();
+      loop.remove(link);
+      loop.remove(tap);
+      await looping;
       await admin.close();
       link.close();
       tap.close();
