@@ -551,6 +551,8 @@ export class AfPacketLink implements ReactorSource {
       if (errno === Errno.EINTR) return 'timeout';
       fail('poll', errno);
     }
+    // An interface that went down leaves ENETDOWN pending (POLLERR): clear it, or every wait returns at once.
+    if (n > 0 && (dv.getInt16(Pollfd.revents, true) & C.POLLERR) !== 0) this.pollError();
     if (n > 0 && wakeFd >= 0 && dv.getInt16(Pollfd.SIZE + Pollfd.revents, true) !== 0) return 'woken';
     return n > 0 ? 'ready' : 'timeout';
   }

@@ -38,6 +38,7 @@ const COUNTER_NAMES = [
   'kernelPackets',
   'kernelDrops',
   'kernelFreezes',
+  'socketErrors',
 ] as const satisfies readonly (keyof AfPacketCounters)[];
 
 /** Link options a worker can receive (plain data: no callbacks). */
@@ -266,6 +267,7 @@ export function serveReceiveWorker(setup: (ctx: ReceiveWorkerContext) => DataPla
     shared[13] = c.kernelPackets;
     shared[14] = c.kernelDrops;
     shared[15] = c.kernelFreezes;
+    shared[16] = c.socketErrors;
   };
   const drainBuf = new Uint8Array(8);
   port.on('message', (m: ToWorker) => {
