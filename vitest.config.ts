@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // coverage is measured on sources and gated per package.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
+    projects: ['packages/*', 'apps/*', 'bench'],
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     coverage: {
       provider: 'v8',
