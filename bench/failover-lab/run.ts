@@ -7,11 +7,11 @@
  * VIP on the three servers (s1 preferred): Switchyard's flood cluster (active-passive VIP) at
  * heartbeat 5, 10 and 50 ms, and keepalived VRRPv3 at advert 1 s, 0.1 s and 0.02 s. For each
  * scenario, while wrk (1 thread, 4 keep-alive connections) and a long download (2 MiB at
- * 256 KiB/s) run against the VIP and a probe opens a new connection every 2 ms, s1 (the active
- * node) is made to fail:
- *   - kill: every process of the contender on s1 killed with SIGKILL, then s1's link down;
- *   - link-down: s1's link down alone (the contender keeps running there), up again at the end;
- *   - graceful: SIGTERM to the contender on s1.
+ * 256 KiB/s) run against the VIP and a probe opens a new connection every 2 ms, the active node
+ * (s1, unless a false failover under the load already moved the VIP) is made to fail:
+ *   - kill: its link down and every process of the contender on it killed with SIGKILL;
+ *   - link-down: its link down alone (the contender keeps running there), up again at the end;
+ *   - graceful: SIGTERM to the contender on it.
  * Reported: the client-visible gap (longest run of failed probes, each with a 100 ms answer
  * deadline), whether the download survived, wrk's errors, the successor's takeover time from
  * its own log, and split-brain events (two nodes master/active at once while both are on the
@@ -98,6 +98,16 @@ interface Ha {
 }
 
 const epochNow = () => performance.timeOrigin + performance.now();
+
+/** The nodes whose latest logged state at `t` is master/active. */
+function mastersAt(changes: readonly RoleChange[], t: number): number[] {
+  const state = new Map<number, boolean>();
+  for (const c of [...changes].sort((a, b) => a.at - b.at)) if (c.at <= t) state.set(c.node, c.master);
+  return [...state]
+    .filter(([, m]) => m)
+    .map(([n]) => n)
+    .sort();
+}
 
 /** Records each line of a process with its arrival time. */
 function stamp(p: LabProcess): Array<{ at: number; line: string }> {
@@ -224,6 +234,9 @@ interface Sample {
   round: number;
   contender: string;
   scenario: Scenario;
+  /** Who was master/active just before the failure (by their logs), and who was failed. */
+  mastersBefore: number[];
+  victim: number;
   gapMs: number;
   recovered: boolean;
   failedProbes: number;
@@ -271,32 +284,39 @@ async function runScenario(lab: Lab, dir: string, spec: ContenderSpec, scenario:
       '--latency',
       `http://${ha.vip}/`,
     ]);
-    // Link changes go through an `ip -batch` started beforehand: spawning `ip` on a loaded
-    // machine takes tens of ms, during which a killed keepalived's VIP would still answer.
-    const ip = await lab.spawn(serverName(1), ['ip', '-batch', '-']);
+    // Link changes go through an `ip -batch` per server, started beforehand: spawning `ip` on a
+    // loaded machine takes tens of ms, during which a killed keepalived's VIP would still answer.
+    const ip = new Map<number, LabProcess>();
+    for (const n of SERVERS) ip.set(n, await lab.spawn(serverName(n), ['ip', '-batch', '-']));
     await sleep(PRE_MS);
+    // The node that fails is the one active now (s1 unless a false failover moved the VIP).
+    const mastersBefore = mastersAt(ha.roles(), epochNow());
+    const victim = mastersBefore.length === 1 ? mastersBefore[0]! : 1;
     const failAt = epochNow();
-    if (scenario === 'graceful') ha.stop(1);
+    if (scenario === 'graceful') ha.stop(victim);
     else {
-      ip.stdin!.write('link set dev eth0 down\n');
-      if (scenario === 'kill') for (const pid of ha.pids(1)) process.kill(pid, 'SIGKILL');
+      ip.get(victim)!.stdin!.write('link set dev eth0 down\n');
+      if (scenario === 'kill') for (const pid of ha.pids(victim)) process.kill(pid, 'SIGKILL');
     }
     await probe.wait(durationMs + 10_000);
     await wrk.wait(durationMs + 10_000);
     if (scenario !== 'graceful') {
       const upAt = epochNow();
-      ip.stdin!.end('link set dev eth0 up\n');
-      outages.push({ node: 1, from: failAt, to: scenario === 'kill' ? Number.POSITIVE_INFINITY : upAt });
-      // Link-down: let s1 meet the others again (two masters until one hears the other).
+      ip.get(victim)!.stdin!.write('link set dev eth0 up\n');
+      outages.push({ node: victim, from: failAt, to: scenario === 'kill' ? Number.POSITIVE_INFINITY : upAt });
+      // Link-down: let the victim meet the others again (two masters until one hears the other).
       if (scenario === 'link-down') await sleep(1000 + 4 * spec.intervalMs);
-    } else ip.stdin!.end();
-    await ip.wait(5000);
+    }
+    for (const p of ip.values()) {
+      p.stdin!.end();
+      await p.wait(5000);
+    }
     await transfer.wait(20_000).catch(() => transfer.kill('SIGKILL'));
     const probes: ProbeRecord[] = parseProbe(probe.output('stdout'));
     const gap = longestGap(probes);
     const w = parseWrk(wrk.output('stdout').join('\n'));
     const roles = ha.roles();
-    const takeover = roles.find((c) => c.master && c.node !== 1 && c.at >= failAt);
+    const takeover = roles.find((c) => c.master && c.node !== victim && c.at >= failAt);
     const sb = splitBrain(SERVERS, roles, outages, started, epochNow());
     const sorted = [...probes].sort((a, b) => a.at - b.at);
     const last = sorted[sorted.length - 1]!;
@@ -308,6 +328,8 @@ async function runScenario(lab: Lab, dir: string, spec: ContenderSpec, scenario:
       round,
       contender: label(spec),
       scenario,
+      mastersBefore,
+      victim,
       gapMs: gap.gapMs,
       recovered: last.ok,
       failedProbes: gap.failed,
@@ -324,7 +346,7 @@ async function runScenario(lab: Lab, dir: string, spec: ContenderSpec, scenario:
       ),
     };
     console.log(
-      `  round ${round} ${sample.contender} ${scenario}: gap ${sample.gapMs.toFixed(1)} ms (${sample.failedProbes}/${sample.probes} probes failed${sample.recovered ? '' : ', NOT recovered'}), ` +
+      `  round ${round} ${sample.contender} ${scenario} (s${victim} of ${mastersBefore.map((n) => `s${n}`).join('+') || 'none'} active): gap ${sample.gapMs.toFixed(1)} ms (${sample.failedProbes}/${sample.probes} probes failed${sample.recovered ? '' : ', NOT recovered'}), ` +
         `takeover ${sample.takeoverMs?.toFixed(1) ?? '-'} ms, download ${sample.transfer.ok ? 'ok' : `broken (${sample.transfer.error ?? `${sample.transfer.bytes} bytes`})`}, ` +
         `wrk errors ${sample.wrkErrors}, split-brain ${sb.events} (${sb.overlapMs.toFixed(0)} ms), probe spacing max ${maxSpacing.toFixed(1)} ms`,
     );
@@ -343,8 +365,8 @@ function table(samples: readonly Sample[]): string {
       '',
       `**${scenario === 'kill' ? 'Active node fails (SIGKILL + link down)' : scenario === 'link-down' ? 'Link down alone' : 'Graceful stop (SIGTERM)'}**`,
       '',
-      '| contender | client-visible gap, median (ms) | rounds (ms) | takeover in the log (ms) | downloads survived | wrk errors | split-brain events |',
-      '| --- | ---: | --- | ---: | ---: | ---: | ---: |',
+      '| contender | client-visible gap, median (ms) | rounds (ms) | takeover in the log (ms) | downloads survived | wrk errors | split-brain events | s1 still active when failed |',
+      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
     );
     for (const c of CONTENDERS.map(label)) {
       const mine = samples.filter((s) => s.contender === c && s.scenario === scenario);
@@ -353,7 +375,8 @@ function table(samples: readonly Sample[]): string {
       rows.push(
         `| ${c} | ${fmt(median(mine.map((s) => s.gapMs)))} | ${mine.map((s) => `${fmt(s.gapMs)}${s.recovered ? '' : ' (not recovered)'}`).join(', ')} | ` +
           `${takeovers.length === 0 ? '—' : fmt(median(takeovers))} | ${mine.filter((s) => s.transfer.ok).length} of ${mine.length} | ` +
-          `${mine.reduce((n, s) => n + s.wrkErrors, 0)} | ${mine.reduce((n, s) => n + s.splitBrainEvents, 0)} |`,
+          `${mine.reduce((n, s) => n + s.wrkErrors, 0)} | ${mine.reduce((n, s) => n + s.splitBrainEvents, 0)} | ` +
+          `${mine.filter((s) => s.mastersBefore.join() === '1').length} of ${mine.length} |`,
       );
     }
   }
@@ -400,9 +423,9 @@ async function main(): Promise<number> {
     '',
     `Method: client, three servers (nginx) on one Linux bridge, each in its own namespace. The contender holds one VIP on the servers, s1 preferred (Switchyard active-passive, priorities 200/150/100, dead after 3 heartbeats; keepalived priorities 200/150/100, preempt). ` +
       `While \`wrk -t1 -c4\` and a 2 MiB download at 256 KiB/s run against the VIP, a probe opens a new connection every ${PROBE_INTERVAL_MS} ms and counts it failed without a full answer within ${PROBE_TIMEOUT_MS} ms. ` +
-      `After ${PRE_MS / 1000} s, s1 fails; probing goes on for max(3 s, 5 advertisement intervals). Gap: from the start of the last answered probe before the longest run of failures to the start of the first answered one after it (one probe interval included). ` +
+      `After ${PRE_MS / 1000} s, the active node fails (s1, unless a false failover under the load had already moved the VIP: then the node active by the logs, and the last column says so); probing goes on for max(3 s, 5 advertisement intervals). Gap: from the start of the last answered probe before the longest run of failures to the start of the first answered one after it (one probe interval included). ` +
       'Takeover: when the successor logged becoming active/master, after the failure. Split-brain: intervals in which two servers both logged themselves active/master while both were alive and on the segment (link-down runs: s1 comes back at the end and meets the new master). ' +
-      'Downloads survived: the 2 MiB download (on s1, the active node) completed. wrk errors: connect/read/write errors and 1 s timeouts of its 4 keep-alive connections (all on s1).',
+      'Downloads survived: the 2 MiB download (on the active node) completed. wrk errors: connect/read/write errors and 1 s timeouts of its 4 keep-alive connections (all on the active node).',
     unavailable.size === 0
       ? ''
       : `\nNot run: ${[...unavailable].map(([n, why]) => `${n} (${why})`).join('; ')}.`,
