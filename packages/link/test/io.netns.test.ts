@@ -7,27 +7,19 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { testFrame } from '@switchyard/netsim/compliance';
 import { MacAddress } from '@switchyard/wire';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AfPacketLink } from '../src/index.js';
-import { Lab, netnsSkipReason, settleOn, sleep } from './lab.js';
+import { netnsSkipReason, settleOn, sleep, vethPairSuite } from './lab.js';
 
 const skip = netnsSkipReason();
 if (skip !== undefined) console.warn(`skipping namespace-to-namespace transfer test: ${skip}`);
 
 describe.skipIf(skip !== undefined)('namespace to namespace', () => {
-  const lab = new Lab();
-  let nsA = '';
-  let nsB = '';
-  beforeAll(() => {
-    nsA = lab.ns('a');
-    nsB = lab.ns('b');
-    lab.veth(nsA, 'va', nsB, 'vb');
-  });
-  afterAll(() => lab.dispose());
+  const { ns } = vethPairSuite();
 
   it('20 000 frames of mixed sizes arrive intact, in order, exactly counted on both ends', async () => {
-    const a = new AfPacketLink({ interface: 'va', netns: nsA });
-    const b = new AfPacketLink({ interface: 'vb', netns: nsB });
+    const a = new AfPacketLink({ interface: 'va', netns: ns.a });
+    const b = new AfPacketLink({ interface: 'vb', netns: ns.b });
     const N = 20_000;
     const sent = createHash('sha256');
     const got = createHash('sha256');
@@ -72,7 +64,7 @@ describe.skipIf(skip !== undefined)('namespace to namespace', () => {
         .split('\n')
         .filter((l) => l.includes('socket:')).length;
     const before = maps();
-    const links = [0, 1, 2].map(() => new AfPacketLink({ interface: 'vb', netns: nsB }));
+    const links = [0, 1, 2].map(() => new AfPacketLink({ interface: 'vb', netns: ns.b }));
     expect(maps()).toBe(before + 3);
     for (const l of links) l.close();
     await Promise.all(links.map((l) => l.released()));

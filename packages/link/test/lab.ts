@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 
 /** Why netns tests cannot run here, or undefined when they can. */
 export function netnsSkipReason(): string | undefined {
@@ -105,4 +106,21 @@ export async function settleOn(read: () => number, quietMs = 60, minMs = 20, max
       since = Date.now();
     } else if (Date.now() - since >= quietMs) return;
   }
+}
+
+/**
+ * The setup most netns suites share: a `Lab` with namespaces `a` and `b` joined by a veth
+ * (`va` in a, `vb` in b, both up), made before the suite's tests and removed after them.
+ * Call it inside `describe`; `ns.a` and `ns.b` hold the namespace names once the suite runs.
+ */
+export function vethPairSuite(mtu = 1500): { readonly lab: Lab; readonly ns: { a: string; b: string } } {
+  const lab = new Lab();
+  const ns = { a: '', b: '' };
+  beforeAll(() => {
+    ns.a = lab.ns('a');
+    ns.b = lab.ns('b');
+    lab.veth(ns.a, 'va', ns.b, 'vb', mtu);
+  });
+  afterAll(() => lab.dispose());
+  return { lab, ns };
 }

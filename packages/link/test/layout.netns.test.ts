@@ -5,7 +5,7 @@
 
 import { testFrame } from '@switchyard/netsim/compliance';
 import { EtherType, ethernet, MacAddress } from '@switchyard/wire';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AfPacketLink,
   buildFilter,
@@ -14,7 +14,7 @@ import {
   interfaceInfo,
   PacketType,
 } from '../src/index.js';
-import { Lab, netnsSkipReason, settleOn, sleep } from './lab.js';
+import { netnsSkipReason, settleOn, sleep, vethPairSuite } from './lab.js';
 
 const skip = netnsSkipReason();
 if (skip !== undefined) console.warn(`skipping struct layout tests against the kernel: ${skip}`);
@@ -33,19 +33,11 @@ function collect(link: AfPacketLink): Got[] {
 }
 
 describe.skipIf(skip !== undefined)('struct layouts against the kernel', () => {
-  const lab = new Lab();
-  let nsA = '';
-  let nsB = '';
-  beforeAll(() => {
-    nsA = lab.ns('a');
-    nsB = lab.ns('b');
-    lab.veth(nsA, 'va', nsB, 'vb', 9000);
-  });
-  afterAll(() => lab.dispose());
+  const { lab, ns } = vethPairSuite(9000);
 
   async function pair(optsB: Partial<ConstructorParameters<typeof AfPacketLink>[0]> = {}) {
-    const a = new AfPacketLink({ interface: 'va', netns: nsA });
-    const b = new AfPacketLink({ interface: 'vb', netns: nsB, ...optsB });
+    const a = new AfPacketLink({ interface: 'va', netns: ns.a });
+    const b = new AfPacketLink({ interface: 'vb', netns: ns.b, ...optsB });
     return {
       a,
       b,
@@ -59,8 +51,8 @@ describe.skipIf(skip !== undefined)('struct layouts against the kernel', () => {
   }
 
   it('ifreq: SIOCGIFINDEX/MTU/HWADDR/FLAGS return what `ip link` shows', () => {
-    const info = interfaceInfo('vb', nsB);
-    const ip = lab.linkJson(nsB, 'vb');
+    const info = interfaceInfo('vb', ns.b);
+    const ip = lab.linkJson(ns.b, 'vb');
     expect(info.index).toBe(ip.ifindex);
     expect(info.mtu).toBe(9000);
     expect(MacAddress.format(info.mac)).toBe(ip.address);
@@ -68,7 +60,7 @@ describe.skipIf(skip !== undefined)('struct layouts against the kernel', () => {
   });
 
   it('ifreq: SIOCSIFMTU/HWADDR/ADDR/NETMASK/FLAGS are what `ip` then reports', () => {
-    lab.exec(nsB, ['ip', 'link', 'add', 'dm', 'type', 'veth', 'peer', 'name', 'dn']);
+    lab.exec(ns.b, ['ip', 'link', 'add', 'dm', 'type', 'veth', 'peer', 'name', 'dn']);
     configureInterface(
       'dm',
       {
@@ -77,16 +69,16 @@ describe.skipIf(skip !== undefined)('struct layouts against the kernel', () => {
         ipv4: { address: 0x0a0b0c0d, prefixLength: 20 },
         up: true,
       },
-      nsB,
+      ns.b,
     );
-    const ip = lab.linkJson(nsB, 'dm');
+    const ip = lab.linkJson(ns.b, 'dm');
     expect(ip.mtu).toBe(1280);
     expect(ip.address).toBe('02:aa:bb:cc:dd:ee');
     expect(ip.flags).toContain('UP');
-    const addr = JSON.parse(lab.exec(nsB, ['ip', '-j', '-4', 'addr', 'show', 'dev', 'dm']))[0].addr_info[0];
+    const addr = JSON.parse(lab.exec(ns.b, ['ip', '-j', '-4', 'addr', 'show', 'dev', 'dm']))[0].addr_info[0];
     expect(addr).toMatchObject({ local: '10.11.12.13', prefixlen: 20 });
-    configureInterface('dm', { up: false }, nsB);
-    expect(lab.linkJson(nsB, 'dm').flags).not.toContain('UP');
+    configureInterface('dm', { up: false }, ns.b);
+    expect(lab.linkJson(ns.b, 'dm').flags).not.toContain('UP');
   });
 
   it('tpacket3_hdr + sockaddr_ll: lengths, mac offset, pkttype, ifindex and timestamp of each frame', async () => {
@@ -182,29 +174,29 @@ describe.skipIf(skip !== undefined)('struct layouts against the kernel', () => {
 
   it('packet_mreq: PACKET_MR_UNICAST puts the vMAC in the device unicast list; PROMISC raises promiscuity', async () => {
     const vmac = MacAddress.parse('02:53:59:00:00:01');
-    const b = new AfPacketLink({ interface: 'vb', netns: nsB, unicastMacs: [vmac] });
-    const fdb = lab.exec(nsB, ['bridge', 'fdb', 'show', 'dev', 'vb']);
+    const b = new AfPacketLink({ interface: 'vb', netns: ns.b, unicastMacs: [vmac] });
+    const fdb = lab.exec(ns.b, ['bridge', 'fdb', 'show', 'dev', 'vb']);
     expect(fdb).toContain('02:53:59:00:00:01');
     // veth has no unicast filter (no IFF_UNICAST_FLT): the kernel itself goes promiscuous for the extra MAC.
-    expect(lab.linkJson(nsB, 'vb').promiscuity).toBe(1);
+    expect(lab.linkJson(ns.b, 'vb').promiscuity).toBe(1);
     b.setUnicastMembership(vmac, false);
-    expect(lab.exec(nsB, ['bridge', 'fdb', 'show', 'dev', 'vb'])).not.toContain('02:53:59:00:00:01');
-    expect(lab.linkJson(nsB, 'vb').promiscuity).toBe(0);
+    expect(lab.exec(ns.b, ['bridge', 'fdb', 'show', 'dev', 'vb'])).not.toContain('02:53:59:00:00:01');
+    expect(lab.linkJson(ns.b, 'vb').promiscuity).toBe(0);
     b.close();
     await b.released();
-    const c = new AfPacketLink({ interface: 'vb', netns: nsB });
-    expect(lab.linkJson(nsB, 'vb').promiscuity).toBe(1);
+    const c = new AfPacketLink({ interface: 'vb', netns: ns.b });
+    expect(lab.linkJson(ns.b, 'vb').promiscuity).toBe(1);
     c.close();
     await c.released();
-    expect(lab.linkJson(nsB, 'vb').promiscuity).toBe(0);
+    expect(lab.linkJson(ns.b, 'vb').promiscuity).toBe(0);
   });
 
   it('tpacket_stats_v3: packets count every frame, drops the ones a full ring refused', async () => {
-    const a = new AfPacketLink({ interface: 'va', netns: nsA });
+    const a = new AfPacketLink({ interface: 'va', netns: ns.a });
     // Manual driver, never drained while the burst arrives: 2 blocks of 4 KiB fill up.
     const b = new AfPacketLink({
       interface: 'vb',
-      netns: nsB,
+      netns: ns.b,
       driver: 'manual',
       ring: { blockSize: 4096, blockCount: 2 },
     });
@@ -309,12 +301,12 @@ describe.skipIf(skip !== undefined)('struct layouts against the kernel', () => {
   });
 
   it('tp_status: a local UDP sender gives CSUMNOTREADY, and frames it sends on its side are PACKET_OUTGOING', async () => {
-    lab.exec(nsA, ['ip', 'addr', 'add', '10.66.0.1/24', 'dev', 'va']);
-    lab.exec(nsB, ['ip', 'addr', 'add', '10.66.0.2/24', 'dev', 'vb']);
+    lab.exec(ns.a, ['ip', 'addr', 'add', '10.66.0.1/24', 'dev', 'va']);
+    lab.exec(ns.b, ['ip', 'addr', 'add', '10.66.0.2/24', 'dev', 'vb']);
     const p = await pair();
     const got = collect(p.b);
     const outgoing = p.a.counters.outgoingIgnored;
-    lab.exec(nsA, ['bash', '-c', 'echo hello > /dev/udp/10.66.0.2/9']);
+    lab.exec(ns.a, ['bash', '-c', 'echo hello > /dev/udp/10.66.0.2/9']);
     await p.settle();
     const udp = got.filter((g) => (g.bytes[12]! << 8) + g.bytes[13]! === 0x0800 && g.bytes[23] === 17);
     expect(udp).toHaveLength(1);
@@ -323,22 +315,22 @@ describe.skipIf(skip !== undefined)('struct layouts against the kernel', () => {
     // a's socket saw the kernel's ARP request and the UDP datagram leave: skipped as outgoing.
     expect(p.a.counters.outgoingIgnored - outgoing).toBeGreaterThanOrEqual(2);
     await p.close();
-    lab.exec(nsA, ['ip', 'addr', 'flush', 'dev', 'va']);
-    lab.exec(nsB, ['ip', 'addr', 'flush', 'dev', 'vb']);
+    lab.exec(ns.a, ['ip', 'addr', 'flush', 'dev', 'va']);
+    lab.exec(ns.b, ['ip', 'addr', 'flush', 'dev', 'vb']);
   });
 
   it('a filter built with excludeOutgoing keeps the frames the host sends out of the ring (the kernel drops them)', async () => {
-    lab.exec(nsA, ['ip', 'addr', 'add', '10.66.0.1/24', 'dev', 'va']);
-    lab.exec(nsB, ['ip', 'addr', 'add', '10.66.0.2/24', 'dev', 'vb']);
+    lab.exec(ns.a, ['ip', 'addr', 'add', '10.66.0.1/24', 'dev', 'va']);
+    lab.exec(ns.b, ['ip', 'addr', 'add', '10.66.0.2/24', 'dev', 'vb']);
     const a = new AfPacketLink({
       interface: 'va',
-      netns: nsA,
+      netns: ns.a,
       filter: buildFilter({ excludeOutgoing: true }),
     });
-    const b = new AfPacketLink({ interface: 'vb', netns: nsB });
+    const b = new AfPacketLink({ interface: 'vb', netns: ns.b });
     const gotA = collect(a);
     collect(b);
-    lab.exec(nsA, ['bash', '-c', 'echo hello > /dev/udp/10.66.0.2/9']);
+    lab.exec(ns.a, ['bash', '-c', 'echo hello > /dev/udp/10.66.0.2/9']);
     await settleOn(() => b.counters.rxFrames);
     await settleOn(() => a.counters.rxFrames);
     // b received a's ARP request and datagram; a sent them, and its ring never held them.
@@ -350,7 +342,7 @@ describe.skipIf(skip !== undefined)('struct layouts against the kernel', () => {
     a.close();
     b.close();
     await Promise.all([a.released(), b.released()]);
-    lab.exec(nsA, ['ip', 'addr', 'flush', 'dev', 'va']);
-    lab.exec(nsB, ['ip', 'addr', 'flush', 'dev', 'vb']);
+    lab.exec(ns.a, ['ip', 'addr', 'flush', 'dev', 'va']);
+    lab.exec(ns.b, ['ip', 'addr', 'flush', 'dev', 'vb']);
   });
 });

@@ -1,27 +1,19 @@
 /** The `manual` driver (what workers use): wait() reports ready / woken / timeout; drain() never blocks. */
 import { testFrame } from '@switchyard/netsim/compliance';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AfPacketLink, LinkError, TapLink } from '../src/index.js';
 import { C, libc } from '../src/sys.js';
-import { Lab, netnsSkipReason, sleep } from './lab.js';
+import { netnsSkipReason, sleep, vethPairSuite } from './lab.js';
 
 const skip = netnsSkipReason();
 if (skip !== undefined) console.warn(`skipping manual-driver tests: ${skip}`);
 
 describe.skipIf(skip !== undefined)('manual driver', () => {
-  const lab = new Lab();
-  let nsA = '';
-  let nsB = '';
-  beforeAll(() => {
-    nsA = lab.ns('a');
-    nsB = lab.ns('b');
-    lab.veth(nsA, 'va', nsB, 'vb');
-  });
-  afterAll(() => lab.dispose());
+  const { ns } = vethPairSuite();
 
   it('AfPacketLink: timeout, then woken by an eventfd, then ready with the frame', async () => {
-    const a = new AfPacketLink({ interface: 'va', netns: nsA, driver: 'manual' });
-    const b = new AfPacketLink({ interface: 'vb', netns: nsB, driver: 'manual' });
+    const a = new AfPacketLink({ interface: 'va', netns: ns.a, driver: 'manual' });
+    const b = new AfPacketLink({ interface: 'vb', netns: ns.b, driver: 'manual' });
     const got: number[] = [];
     b.onReceive((f) => {
       got.push(f.length);
@@ -51,8 +43,8 @@ describe.skipIf(skip !== undefined)('manual driver', () => {
   });
 
   it('TapLink: reads in batches, counts drops without a handler, refuses writes after close', async () => {
-    const tap = new TapLink({ name: 'tm', netns: nsB, driver: 'manual' });
-    const wire = new AfPacketLink({ interface: 'tm', netns: nsB, driver: 'manual' });
+    const tap = new TapLink({ name: 'tm', netns: ns.b, driver: 'manual' });
+    const wire = new AfPacketLink({ interface: 'tm', netns: ns.b, driver: 'manual' });
     expect(tap.wait(10)).toBe('timeout');
     for (let i = 0; i < 5; i++) wire.send(testFrame(wire.mac, tap.mac, i));
     wire.flush();

@@ -3,27 +3,19 @@
  * (the packet socket reports ENETDOWN with POLLERR) does not make the loop spin.
  */
 import { testFrame } from '@switchyard/netsim/compliance';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AfPacketLink, PollLoop } from '../src/index.js';
-import { Lab, netnsSkipReason, sleep } from './lab.js';
+import { netnsSkipReason, sleep, vethPairSuite } from './lab.js';
 
 const skip = netnsSkipReason();
 if (skip !== undefined) console.warn(`skipping PollLoop netns tests: ${skip}`);
 
 describe.skipIf(skip !== undefined)('PollLoop with AfPacketLink', () => {
-  const lab = new Lab();
-  let nsA = '';
-  let nsB = '';
-  beforeAll(() => {
-    nsA = lab.ns('a');
-    nsB = lab.ns('b');
-    lab.veth(nsA, 'va', nsB, 'vb');
-  });
-  afterAll(() => lab.dispose());
+  const { lab, ns } = vethPairSuite();
 
   it('delivers frames, and keeps blocking (no busy loop) after the interface goes down and up', async () => {
-    const a = new AfPacketLink({ interface: 'va', netns: nsA });
-    const b = new AfPacketLink({ interface: 'vb', netns: nsB, driver: 'manual' });
+    const a = new AfPacketLink({ interface: 'va', netns: ns.a });
+    const b = new AfPacketLink({ interface: 'vb', netns: ns.b, driver: 'manual' });
     let got = 0;
     b.onReceive(() => {
       got++;
@@ -36,14 +28,14 @@ describe.skipIf(skip !== undefined)('PollLoop with AfPacketLink', () => {
     await sleep(100);
     expect(got).toBe(5);
 
-    lab.exec(nsB, ['ip', 'link', 'set', 'vb', 'down']);
+    lab.exec(ns.b, ['ip', 'link', 'set', 'vb', 'down']);
     const before = loop.polls;
     await sleep(300);
     // Blocking polls: ~15 in 300 ms. A socket error left pending would make it thousands.
     expect(loop.polls - before).toBeLessThan(100);
     expect(b.counters.socketErrors).toBe(1);
     expect(b.lastSocketError).toBe(100); // ENETDOWN
-    lab.exec(nsB, ['ip', 'link', 'set', 'vb', 'up']);
+    lab.exec(ns.b, ['ip', 'link', 'set', 'vb', 'up']);
     await sleep(50);
     a.send(testFrame(a.mac, b.mac, 9, 80));
     a.flush();
@@ -58,15 +50,15 @@ describe.skipIf(skip !== undefined)('PollLoop with AfPacketLink', () => {
   });
 
   it('the reactor driver clears the error too: no busy loop while the interface is down', async () => {
-    const b = new AfPacketLink({ interface: 'vb', netns: nsB });
+    const b = new AfPacketLink({ interface: 'vb', netns: ns.b });
     b.onReceive(() => {});
     await sleep(20);
-    lab.exec(nsB, ['ip', 'link', 'set', 'vb', 'down']);
+    lab.exec(ns.b, ['ip', 'link', 'set', 'vb', 'down']);
     await sleep(20);
     const cpu = process.cpuUsage();
     await sleep(300);
     const used = process.cpuUsage(cpu);
-    lab.exec(nsB, ['ip', 'link', 'set', 'vb', 'up']);
+    lab.exec(ns.b, ['ip', 'link', 'set', 'vb', 'up']);
     expect(b.counters.socketErrors).toBe(1);
     // A spinning reactor burns the whole 300 ms (user + system); a blocked one next to nothing.
     expect((used.user + used.system) / 1000).toBeLessThan(150);

@@ -6,9 +6,9 @@
  */
 import { readdirSync, readlinkSync } from 'node:fs';
 import { EtherType, ethernet, IpProtocol, Ipv4Address, ipv4, udp } from '@switchyard/wire';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AfPacketLink, ReceiveWorker } from '../src/index.js';
-import { Lab, netnsSkipReason, sleep } from './lab.js';
+import { netnsSkipReason, sleep, vethPairSuite } from './lab.js';
 
 const skip = netnsSkipReason();
 if (skip !== undefined) console.warn(`skipping receive-worker tests: ${skip}`);
@@ -59,20 +59,12 @@ function socketFds(): number {
 }
 
 describe.skipIf(skip !== undefined)('receive workers', () => {
-  const lab = new Lab();
-  let nsA = '';
-  let nsB = '';
-  beforeAll(() => {
-    nsA = lab.ns('a');
-    nsB = lab.ns('b');
-    lab.veth(nsA, 'va', nsB, 'vb');
-  });
-  afterAll(() => lab.dispose());
+  const { ns } = vethPairSuite();
 
   it('two fanout workers split a multi-flow stream: each flow to one worker, every frame counted once', async () => {
     const sockets = socketFds();
     const options = {
-      link: { interface: 'vb', netns: nsB, fanout: { group: 0x5a1 } },
+      link: { interface: 'vb', netns: ns.b, fanout: { group: 0x5a1 } },
       counterSlots: FLOWS,
       execArgv,
     };
@@ -80,7 +72,7 @@ describe.skipIf(skip !== undefined)('receive workers', () => {
       ReceiveWorker.start(script, options),
       ReceiveWorker.start(script, options),
     ]);
-    const sender = new AfPacketLink({ interface: 'va', netns: nsA });
+    const sender = new AfPacketLink({ interface: 'va', netns: ns.a });
     const dst = workers[0]!.interface.mac;
     let seq = 0;
     for (let round = 0; round < PER_FLOW; round++) {
@@ -111,8 +103,8 @@ describe.skipIf(skip !== undefined)('receive workers', () => {
   });
 
   it('exchanges control messages, sends from the worker, and closes promptly while blocked in poll', async () => {
-    const w = await ReceiveWorker.start(script, { link: { interface: 'vb', netns: nsB }, execArgv });
-    const peer = new AfPacketLink({ interface: 'va', netns: nsA });
+    const w = await ReceiveWorker.start(script, { link: { interface: 'vb', netns: ns.b }, execArgv });
+    const peer = new AfPacketLink({ interface: 'va', netns: ns.a });
     const seen: Uint8Array[] = [];
     peer.onReceive((f) => {
       seen.push(f.slice());
@@ -137,7 +129,7 @@ describe.skipIf(skip !== undefined)('receive workers', () => {
 
   it('rejects with the worker link error (missing interface)', async () => {
     await expect(
-      ReceiveWorker.start(script, { link: { interface: 'nosuch0', netns: nsB }, execArgv }),
+      ReceiveWorker.start(script, { link: { interface: 'nosuch0', netns: ns.b }, execArgv }),
     ).rejects.toMatchObject({
       name: 'NoSuchInterfaceError',
       code: 'ERR_LINK_NO_INTERFACE',
