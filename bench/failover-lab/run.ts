@@ -34,7 +34,7 @@ import {
   type TransferResult,
 } from '../lab/clients.js';
 import { median, namespacePids, parseWrk, sleep } from '../lab/measure.js';
-import { ensurePeers, keepalivedConfig, PEERS } from '../lab/peers.js';
+import { ensurePeers, keepalivedConfig, notRunNote, PEERS } from '../lab/peers.js';
 import {
   buildLab,
   httpGet,
@@ -426,9 +426,7 @@ async function main(): Promise<number> {
       `After ${PRE_MS / 1000} s, the active node fails (s1, unless a false failover under the load had already moved the VIP: then the node active by the logs, and the last column says so); probing goes on for max(3 s, 5 advertisement intervals). Gap: from the start of the last answered probe before the longest run of failures to the start of the first answered one after it (one probe interval included). ` +
       'Takeover: when the successor logged becoming active/master, after the failure. Split-brain: intervals in which two servers both logged themselves active/master while both were alive and on the segment (link-down runs: s1 comes back at the end and meets the new master). ' +
       'Downloads survived: the 2 MiB download (on the active node) completed. wrk errors: connect/read/write errors and 1 s timeouts of its 4 keep-alive connections (all on the active node).',
-    unavailable.size === 0
-      ? ''
-      : `\nNot run: ${[...unavailable].map(([n, why]) => `${n} (${why})`).join('; ')}.`,
+    notRunNote(unavailable),
     '',
   ].join('\n');
   writeResults(

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { canCreateNamespaces, type Lab, type LabProcess } from '@switchyard/netlab';
 import { machine, source, writeResults } from '../common/results.js';
 import { CpuMeter, median, namespacePids, parseWrk, sleep, type WrkResult } from '../lab/measure.js';
-import { ensurePeers, haproxyConfig, nginxStreamConfig, PEERS } from '../lab/peers.js';
+import { ensurePeers, haproxyConfig, nginxStreamConfig, notRunNote, PEERS } from '../lab/peers.js';
 import {
   BALANCER_IP,
   buildLab,
@@ -265,9 +265,7 @@ async function main(): Promise<number> {
       'Every server runs the same nginx (1 worker, a 15-byte answer from memory). haproxy and nginx stream run on the balancer host with their default thread/worker count for 2 CPUs, round-robin to the three servers. ' +
       'Switchyard: three `switchyard run` daemons on the servers themselves (the flood cluster), heartbeat 50 ms; the active-passive VIP sends every connection to one server, the rendezvous VIP spreads them over three. ' +
       'Balancer CPU: user + system time of the balancer host processes (haproxy; nginx master and workers) or of the three daemons, from /proc/<pid>/stat, divided by requests; kernel work done in softirq context is not in it for anyone.',
-    unavailable.size === 0
-      ? ''
-      : `\nNot run: ${[...unavailable].map(([n, why]) => `${n} (${why})`).join('; ')}.`,
+    notRunNote(unavailable),
     '',
   ].join('\n');
   writeResults(

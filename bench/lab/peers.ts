@@ -53,17 +53,32 @@ export function ensurePeers(peers: readonly Peer[]): Map<string, string> {
 }
 
 /**
+ * The main context every nginx here shares: in the foreground, its files in `dir`, 9,000
+ * connections per worker (this machine's hard limit on open files is 20,000).
+ */
+function nginxMain(dir: string, workers: string): string {
+  return `worker_processes ${workers};
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 9000; }`;
+}
+
+/** The sentence a result ends with when peers could not run. */
+export function notRunNote(unavailable: ReadonlyMap<string, string>): string {
+  return unavailable.size === 0
+    ? ''
+    : `\nNot run: ${[...unavailable].map(([n, why]) => `${n} (${why})`).join('; ')}.`;
+}
+
+/**
  * nginx as the HTTP backend every contender reaches: `/` answers a few bytes from memory;
  * `/big` sends `big` (a file) at 256 KiB/s, a long transfer for the failover benchmark.
  */
 export function nginxBackendConfig(dir: string, name: string, big: string): string {
   return `
 user root;
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 9000; }
+${nginxMain(dir, '1')}
 http {
   access_log off;
   client_body_temp_path ${dir}/body;
@@ -86,12 +101,8 @@ http {
 export function nginxStreamConfig(dir: string, listen: string, backends: readonly string[]): string {
   return `
 load_module ${PEERS.nginxStream.path};
-worker_processes auto;
 worker_rlimit_nofile 19000;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 9000; }
+${nginxMain(dir, 'auto')}
 stream {
   upstream backends {
 ${backends.map((b) => `    server ${b};`).join('\n')}
