@@ -97,6 +97,8 @@ export interface ClusterVip {
 
 export interface ClusterOptions {
   readonly heartbeatMs: number;
+  /** Missed heartbeats before a peer is dead (the daemon's `heartbeat.deadAfter`). Default 3. */
+  readonly deadAfter?: number;
   readonly vips: readonly ClusterVip[];
   readonly drainTimeoutS?: number;
   /** Extra Node options for the daemons (`--cpu-prof`, ...). */
@@ -146,7 +148,7 @@ export class SwitchyardCluster {
               mac: VMAC,
               ...(v.policy === 'active-passive' ? { priority: PRIORITY[n] } : {}),
             })),
-            heartbeat: { intervalMs: options.heartbeatMs, deadAfter: 3, holdMs: 0 },
+            heartbeat: { intervalMs: options.heartbeatMs, deadAfter: options.deadAfter ?? 3, holdMs: 0 },
             shutdown: { drainTimeoutS: options.drainTimeoutS ?? 10 },
             log: { level: 'info' },
             admin: { socket: join(home, 'admin.sock') },
