@@ -10,9 +10,8 @@
  * is that the event loop only runs between polls: other work on this thread (an admin
  * socket, timers) waits up to `maxBlockMs`. Links it drives are opened with `driver: 'manual'`.
  */
-import { Pollfd } from './layout.js';
-import type { ReactorSource } from './reactor.js';
-import { C, Errno, fail, libc } from './sys.js';
+import { dispatchReady, pollSet, type ReactorSource } from './reactor.js';
+import { Errno, fail, libc } from './sys.js';
 
 export interface PollLoopOptions {
   /** Longest the thread stays in one poll() before its event loop runs (ms). Default 10. */
@@ -34,8 +33,7 @@ export class PollLoop {
   readonly #maxBlockMs: number;
   readonly #onError: ((error: unknown) => void) | undefined;
   #sources: ReactorSource[] = [];
-  #fds = new Uint8Array(0);
-  #dv = new DataView(this.#fds.buffer);
+  #set = pollSet([]);
   /** Pending timers, soonest first. */
   #timers: Timer[] = [];
   #running = false;
@@ -114,36 +112,20 @@ export class PollLoop {
   }
 
   #rebuild(): void {
-    const list = this.#sources;
-    this.#fds = new Uint8Array(list.length * Pollfd.SIZE);
-    this.#dv = new DataView(this.#fds.buffer);
-    list.forEach((s, i) => {
-      this.#dv.setInt32(i * Pollfd.SIZE + Pollfd.fd, s.fd, true);
-      this.#dv.setInt16(i * Pollfd.SIZE + Pollfd.events, C.POLLIN, true);
-    });
+    this.#set = pollSet(this.#sources.map((s) => s.fd));
   }
 
   #poll(waitMs: number): void {
     const list = this.#sources;
-    const dv = this.#dv;
-    for (let i = 0; i < list.length; i++) dv.setInt16(i * Pollfd.SIZE + Pollfd.revents, 0, true);
+    const set = this.#set;
     this.polls++;
-    const n = libc().poll(this.#fds, list.length, waitMs);
+    const n = libc().poll(set.bytes, list.length, waitMs);
     if (n < 0) {
       const errno = libc().errno();
       if (errno === Errno.EINTR) return; // a signal: the event loop turn that follows handles it
       fail('poll', errno);
     }
-    if (n === 0) return;
-    for (let i = 0; i < list.length; i++) {
-      const revents = dv.getInt16(i * Pollfd.SIZE + Pollfd.revents, true);
-      if (revents === 0) continue;
-      const source = list[i]!;
-      if (!this.#sources.includes(source)) continue; // removed by an earlier source's handler
-      if ((revents & C.POLLERR) !== 0 && source.pollError !== undefined)
-        this.#guard(() => source.pollError!());
-      this.#guard(() => source.ready());
-    }
+    if (n > 0) dispatchReady(set.view, 0, list, (s) => this.#sources.includes(s), this.#run);
   }
 
   #runTimers(): void {
@@ -155,6 +137,8 @@ export class PollLoop {
       this.#guard(t.fn);
     }
   }
+
+  readonly #run = (fn: () => void): void => this.#guard(fn);
 
   #guard(fn: () => void): void {
     if (this.#onError === undefined) {

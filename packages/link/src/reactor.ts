@@ -23,6 +23,44 @@ export interface ReactorSource {
   pollError?(): void;
 }
 
+/** A pollfd array watching each fd for POLLIN (revents are the kernel's to write): its bytes for poll(), a view to read. */
+export function pollSet(fds: readonly number[]): {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly view: DataView;
+} {
+  const bytes = new Uint8Array(fds.length * Pollfd.SIZE);
+  const view = new DataView(bytes.buffer);
+  fds.forEach((fd, i) => {
+    view.setInt32(i * Pollfd.SIZE + Pollfd.fd, fd, true);
+    view.setInt16(i * Pollfd.SIZE + Pollfd.events, C.POLLIN, true);
+  });
+  return { bytes, view };
+}
+
+/**
+ * After a poll on `set`: for each of `sources` (entry `first + i`) whose revents are set and
+ * that `live` still accepts, clears a pending socket error (POLLERR) and drains it, each call
+ * made through `run` (so a caller can catch per call).
+ */
+export function dispatchReady(
+  set: DataView,
+  first: number,
+  sources: readonly ReactorSource[],
+  live: (source: ReactorSource) => boolean,
+  run: (fn: () => void) => void,
+): void {
+  for (let i = 0; i < sources.length; i++) {
+    const revents = set.getInt16((first + i) * Pollfd.SIZE + Pollfd.revents, true);
+    if (revents === 0) continue;
+    const s = sources[i]!;
+    if (!live(s)) continue; // removed by an earlier source's handler
+    if ((revents & C.POLLERR) !== 0 && s.pollError !== undefined) run(() => s.pollError!());
+    run(() => s.ready());
+  }
+}
+
+const direct = (fn: () => void): void => fn();
+
 class Reactor {
   private readonly sources = new Set<ReactorSource>();
   private readonly released: Array<() => void> = [];
@@ -32,8 +70,7 @@ class Reactor {
   private readonly drainBuf = new Uint8Array(8);
   private dirty = true;
   private list: ReactorSource[] = [];
-  private fds = new Uint8Array(0);
-  private dv = new DataView(this.fds.buffer);
+  private set = pollSet([]);
 
   add(source: ReactorSource): void {
     this.sources.add(source);
@@ -75,40 +112,23 @@ class Reactor {
     // Rebuild the pollfd array only when the set changed: a busy link re-arms per ring block.
     if (this.dirty) this.rebuild();
     this.polling = true;
-    sys.pollAsync(this.fds, this.list.length + 1, -1, this.done);
+    sys.pollAsync(this.set.bytes, this.list.length + 1, -1, this.done);
   }
 
   private rebuild(): void {
     this.dirty = false;
     this.list = [...this.sources];
-    this.fds = new Uint8Array((this.list.length + 1) * Pollfd.SIZE);
-    const dv = new DataView(this.fds.buffer);
-    this.dv = dv;
-    dv.setInt32(Pollfd.fd, this.wakeFd, true);
-    dv.setInt16(Pollfd.events, C.POLLIN, true);
-    this.list.forEach((s, i) => {
-      dv.setInt32((i + 1) * Pollfd.SIZE + Pollfd.fd, s.fd, true);
-      dv.setInt16((i + 1) * Pollfd.SIZE + Pollfd.events, C.POLLIN, true);
-    });
+    this.set = pollSet([this.wakeFd, ...this.list.map((s) => s.fd)]);
   }
 
   private readonly done = (_err: unknown, n: number): void => {
     this.polling = false;
     for (const release of this.released.splice(0)) release();
-    const dv = this.dv;
+    const dv = this.set.view;
     if (dv.getInt16(Pollfd.revents, true) !== 0) libc().read(this.wakeFd, this.drainBuf, 8);
     try {
       // n < 0 is EINTR (fds stay valid until the poll returns): poll again.
-      if (n > 0) {
-        const list = this.list;
-        for (let i = 0; i < list.length; i++) {
-          const s = list[i]!;
-          const revents = dv.getInt16((i + 1) * Pollfd.SIZE + Pollfd.revents, true);
-          if (revents === 0 || !this.sources.has(s)) continue;
-          if ((revents & C.POLLERR) !== 0) s.pollError?.();
-          s.ready();
-        }
-      }
+      if (n > 0) dispatchReady(dv, 1, this.list, (s) => this.sources.has(s), direct);
     } finally {
       this.kick();
     }
