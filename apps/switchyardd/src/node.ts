@@ -270,6 +270,11 @@ export class ClusterNode {
     return this.#stopped;
   }
 
+  /** Nanoseconds since the node was made, on its clock. */
+  get uptimeNs(): number {
+    return this.#clock.now() - this.startedAt;
+  }
+
   /**
    * Puts flows the local kernel already holds into the flow table (a restarted daemon must
    * keep serving them, FIELD-NOTES). Keys are client → VIP. Returns how many were taken.

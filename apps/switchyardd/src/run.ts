@@ -19,17 +19,7 @@ import { type Config, ConfigError, loadConfig } from './config.js';
 import { applyHostSettings, HostStateFile, planHostSettings } from './host-settings.js';
 import { readKernelConnections, vipConnections } from './kernel-sockets.js';
 import { MetricsRegistry } from './metrics.js';
-import { ClusterNode, type NodeClock, vipAddress } from './node.js';
-
-/** Monotonic nanoseconds and timers from the event loop. */
-export const systemClock: NodeClock = {
-  now: () => Math.floor(performance.now() * 1e6),
-  at(atNs, fn) {
-    const delayMs = Math.max(0, (atNs - performance.now() * 1e6) / 1e6);
-    const timer = setTimeout(fn, Math.ceil(delayMs));
-    return () => clearTimeout(timer);
-  },
-};
+import { ClusterNode, vipAddress } from './node.js';
 
 /**
  * The TAP's MTU: the largest tun allows (65535 less its Ethernet header), so unsegmented
@@ -301,7 +291,7 @@ export function nodeStatus(node: ClusterNode, config: Config): Status {
   return {
     node: { id: node.nodeId, address: Ipv4Address.format(node.address), mac: MacAddress.format(node.mac) },
     cluster: config.cluster.id,
-    uptimeS: Math.round((systemClock.now() - node.startedAt) / 1e9),
+    uptimeS: Math.round(node.uptimeNs / 1e9),
     members: [
       ...(node.stopped ? [] : [{ id: node.nodeId, address: Ipv4Address.format(node.address), self: true }]),
       ...membership.peers.map((p) => ({

@@ -54,6 +54,7 @@ describe('ClusterNode on a simulated segment', () => {
     c.startAll();
     c.runMs(200);
     expect(activeNodes(c, VIP)).toEqual([3]);
+    for (const n of c.nodes) expect(n.node.uptimeNs).toBe(200_000_000);
     c.sendFromClient(arpRequest(VIP));
     c.runMs(20);
     const replies = arpReplies(c.received);
