@@ -20,7 +20,7 @@ interface Owner {
 
 function startOwner(mode: string, wrapper: string[] = []): Promise<Owner> {
   const argv = [...wrapper, process.execPath, '--import', 'tsx', fixture, mode];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => {
     stderr += d;
@@ -58,6 +58,8 @@ describe.skipIf(!root)(
       const owner = await startOwner(mode);
       expect(owner.info.namespaces).toHaveLength(2);
       expect(left(owner.info.prefix)).toHaveLength(2);
+      // The owner dies only when told, so the lab is looked at before it goes.
+      owner.child.stdin!.write('die\n');
       const e = await owner.exited;
       expect({ code: e.code, signal: e.signal }).toEqual(status);
       if (mode !== 'exit') expect(e.stderr).toMatch(/boom/);
