@@ -56,7 +56,9 @@ describe.skipIf(!root)('a two-node cluster with the kernel TCP (needs root)', ()
         node: { id: n },
         cluster: { id: 8, keys: [{ id: 1, secret }] },
         vips,
-        heartbeat: { intervalMs: 20, deadAfter: 3, holdMs: 200 },
+        // Dead after 500 ms: nothing here measures failover speed, and a shorter interval can
+        // see a false failover when the hostile flood or the machine's load delays heartbeats.
+        heartbeat: { intervalMs: 50, deadAfter: 10, holdMs: 200 },
         shutdown: { drainTimeoutS: 20 },
         admin: { socket: socket(n) },
       }),
@@ -154,8 +156,19 @@ describe.skipIf(!root)('a two-node cluster with the kernel TCP (needs root)', ()
   }, 30_000);
 
   it('a daemon killed with -9 and restarted breaks none of its node connections', async () => {
-    const load = await lab.spawn('client', [process.execPath, '-e', CLIENT, 'load', VIP, '4', VIP, '0']);
-    await sleep(800);
+    // A 15 s idle timeout for the streams: their ACKs wait for the restarted daemon.
+    const load = await lab.spawn('client', [
+      process.execPath,
+      '-e',
+      CLIENT,
+      'load',
+      VIP,
+      '4',
+      VIP,
+      '0',
+      '15000',
+    ]);
+    await load.waitForLine('streams open', { timeoutMs: 10_000 });
     await daemons.get(1)!.kill('SIGKILL');
     await sleep(300);
     const restarted = await start(1);
@@ -269,7 +282,7 @@ describe.skipIf(!root)('a two-node cluster with the kernel TCP (needs root)', ()
         { address: VIP2, mac: VMAC, ports: [80], priority: n === 2 ? 200 : 100 },
       ]);
     const load = await lab.spawn('client', [process.execPath, '-e', CLIENT, 'load', VIP, '3', VIP, '0']);
-    await sleep(300);
+    await load.waitForLine('streams open', { timeoutMs: 10_000 });
     for (const n of [1, 2]) daemons.get(n)!.signal('SIGHUP');
     for (const n of [1, 2]) await daemons.get(n)!.waitForLine('"event":"reloaded"', { timeoutMs: 5_000 });
     await waitActive(VIP, 1);
@@ -277,8 +290,9 @@ describe.skipIf(!root)('a two-node cluster with the kernel TCP (needs root)', ()
     // A graceful stop of n1 while its transfers run: n2 takes the VIP, the transfers finish on n1.
     daemons.get(1)!.signal('SIGTERM');
     await daemons.get(1)!.waitForLine('"event":"stopping"', { timeoutMs: 5_000 });
-    await sleep(200);
-    expect((await status(2)).vips.find((v) => v.address === VIP)?.role).toBe('active');
+    const roleOf2 = async () => (await status(2)).vips.find((v) => v.address === VIP)?.role;
+    for (let i = 0; i < 100 && (await roleOf2()) !== 'active'; i++) await sleep(50);
+    expect(await roleOf2()).toBe('active');
     const fresh = await count(2);
     for (const r of fresh) expect(r).toMatchObject({ ok: true, node: 'n2' });
     await load.wait(30_000);

@@ -43,15 +43,22 @@ for (const host of process.argv.slice(2))
   http.createServer(handler).listen(80, host, () => { if (++listening === process.argv.length - 2) console.log('listening'); });
 `;
 
-/** Client: one JSON line per request; `/stream` requests report the bytes they got. */
+/**
+ * Client: one JSON line per request; `/stream` requests report the bytes they got, and
+ * `load` prints "streams open" once every stream has its response headers. A poll's `at`
+ * is when it started. `load`'s optional last argument is the streams' idle timeout in ms
+ * (default 3000): a restarting daemon may hold their ACKs back for seconds.
+ */
 export const CLIENT = `
 const http = require('node:http');
-const get = (host, path) => new Promise((resolve) => {
+let open = 0;
+const get = (host, path, streams = 0, timeout = 3000) => new Promise((resolve) => {
   const started = Date.now();
   let port = 0;
   let node;
-  const req = http.get({ host, port: 80, path, agent: false, timeout: 3000 }, (res) => {
+  const req = http.get({ host, port: 80, path, agent: false, timeout }, (res) => {
     node = res.headers['x-served-by'];
+    if (streams > 0 && ++open === streams) console.log('streams open');
     let bytes = 0;
     res.on('data', (d) => { bytes += d.length; });
     res.on('end', () => resolve({ host, path, ok: res.complete, port, node: res.headers['x-served-by'], bytes, ms: Date.now() - started }));
@@ -68,11 +75,11 @@ const print = (r) => console.log(JSON.stringify(r));
     const [host, n] = args;
     for (let i = 0; i < Number(n); i++) print(await get(host, '/'));
   } else {
-    const [streamHost, streams, pollHost, seconds] = args;
+    const [streamHost, streams, pollHost, seconds, streamTimeout = '3000'] = args;
     const all = [];
-    for (let i = 0; i < Number(streams); i++) all.push(get(streamHost, '/stream').then(print));
+    for (let i = 0; i < Number(streams); i++) all.push(get(streamHost, '/stream', Number(streams), Number(streamTimeout)).then(print));
     const end = Date.now() + Number(seconds) * 1000;
-    while (Date.now() < end) { print({ ...(await get(pollHost, '/')), at: Date.now() }); await new Promise((r) => setTimeout(r, 100)); }
+    while (Date.now() < end) { const at = Date.now(); print({ ...(await get(pollHost, '/')), at }); await new Promise((r) => setTimeout(r, 100)); }
     await Promise.all(all);
   }
 })();
@@ -86,6 +93,7 @@ export interface Reply {
   node?: string;
   bytes?: number;
   error?: string;
+  /** When a poll started (ms since the epoch). */
   at?: number;
   ms?: number;
 }
@@ -149,7 +157,7 @@ export async function labDemo(io: DemoIo, options: DemoOptions = {}): Promise<nu
             { address: VIP_AP, policy: 'active-passive', ports: [80], priority: PRIORITY[n] },
             { address: VIP_RV, policy: 'rendezvous', ports: [80] },
           ],
-          heartbeat: { intervalMs: 20, deadAfter: 3, holdMs: 500 },
+          heartbeat: { intervalMs: 50, deadAfter: 4, holdMs: 500 },
           shutdown: { drainTimeoutS: 5 },
           admin: { socket: join(dir, `n${n}`, 'admin.sock') },
         }),
@@ -244,7 +252,8 @@ export async function labDemo(io: DemoIo, options: DemoOptions = {}): Promise<nu
       VIP_AP,
       '5',
     ]);
-    await sleep(1500);
+    await load.waitForLine('streams open', { timeoutMs: 10_000 });
+    await sleep(1000);
     const killedAt = Date.now();
     await daemons.get(1)!.kill('SIGKILL');
     await lab.linkDown('n1', 'eth0');
@@ -270,7 +279,7 @@ export async function labDemo(io: DemoIo, options: DemoOptions = {}): Promise<nu
     );
     const firstN2 = polls.find((r) => r.at! > killedAt && r.ok && r.node === 'n2');
     io.out(
-      `       (first answer from n2 ${firstN2 === undefined ? '-' : `${firstN2.at! - killedAt} ms`} after the kill; requests before it: ${servedBy(polls.filter((r) => r.at! <= (firstN2?.at ?? 0)))})`,
+      `       (the first request n2 answered: ${firstN2 === undefined ? '-' : `sent ${firstN2.at! - killedAt} ms after the kill, answered at ${firstN2.at! + (firstN2.ms ?? 0) - killedAt} ms`}; requests before it: ${servedBy(polls.filter((r) => r.at! < (firstN2?.at ?? 0)))})`,
     );
     const takeover = daemons
       .get(2)!
