@@ -54,6 +54,11 @@ export interface ReceiveWorkerOptions {
   execArgv?: string[];
   /** Called with warnings from the worker's link. Default `process.emitWarning`. */
   onWarning?: (message: string) => void;
+  /**
+   * How long the idle worker blocks in `poll()` before it refreshes the kernel's statistics
+   * (ms, 1..60000). Frames, control messages and `close()` wake it sooner. Default 200.
+   */
+  idleWaitMs?: number;
 }
 
 /** What the worker's setup function gets. */
@@ -89,6 +94,7 @@ interface Init {
   data: unknown;
   shared: SharedArrayBuffer;
   counterSlots: number;
+  idleWaitMs: number;
 }
 
 /** Main-thread handle of one receive worker. */
@@ -118,8 +124,11 @@ export class ReceiveWorker {
     const slots = options.counterSlots ?? 16;
     if (!Number.isInteger(slots) || slots < 0 || slots > 1 << 16)
       throw new InvalidArgumentError('link', 'counterSlots', `needs 0..65536, got ${slots}`);
+    const idleWaitMs = options.idleWaitMs ?? 200;
+    if (!Number.isInteger(idleWaitMs) || idleWaitMs < 1 || idleWaitMs > 60_000)
+      throw new InvalidArgumentError('link', 'idleWaitMs', `needs 1..60000, got ${idleWaitMs}`);
     const shared = new SharedArrayBuffer((COUNTER_NAMES.length + slots) * 8);
-    const init: Init = { link: options.link, data: options.data, shared, counterSlots: slots };
+    const init: Init = { link: options.link, data: options.data, shared, counterSlots: slots, idleWaitMs };
     const worker = new Worker(script, { workerData: init, execArgv: options.execArgv ?? [] });
     const warn = options.onWarning ?? ((m: string) => process.emitWarning(m, 'SwitchyardLinkWarning'));
     return new Promise((resolve, reject) => {
@@ -288,7 +297,7 @@ export function serveReceiveWorker(setup: (ctx: ReceiveWorkerContext) => DataPla
     for (let round = 0; round < 64 && !stop; round++) {
       if (link.drain() > 0) continue;
       publish();
-      const r = link.wait(200, wakeFd);
+      const r = link.wait(init.idleWaitMs, wakeFd);
       if (r === 'woken') {
         libc().read(wakeFd, drainBuf, 8);
         break;

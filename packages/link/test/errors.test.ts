@@ -13,6 +13,7 @@ import {
   LinkError,
   LinkPermissionError,
   NoSuchInterfaceError,
+  ReceiveWorker,
   setupRing,
   TapLink,
   withNetns,
@@ -76,6 +77,12 @@ describe('errors', () => {
     expect(() => new TapLink({ name: 'bad name' })).toThrow(InvalidArgumentError);
     expect(() => new TapLink({ readBatch: 0 })).toThrow(InvalidArgumentError);
     expect(() => new TapLink({ mac: 0x01_00_00_00_00_00 })).toThrow(InvalidArgumentError);
+    // Refused before a worker thread is started.
+    const link = { interface: 'lo' };
+    for (const o of [{ counterSlots: -1 }, { idleWaitMs: 0 }, { idleWaitMs: 60_001 }, { idleWaitMs: 1.5 }])
+      expect(() => ReceiveWorker.start('./none.js', { link, ...o }), JSON.stringify(o)).toThrow(
+        InvalidArgumentError,
+      );
   });
 
   it('a ring too large is retried smaller with a warning; other errors are not retried', () => {

@@ -92,19 +92,37 @@ export class Lab {
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Waits until `read()` stops changing for `quietMs` (at least `minMs` in all, at most `maxMs`). */
-export async function settleOn(read: () => number, quietMs = 60, minMs = 20, maxMs = 3000): Promise<void> {
+/** Polls `f` until it holds or `maxMs` pass; returns its last value. */
+export async function until(f: () => boolean, maxMs = 5000): Promise<boolean> {
+  const end = Date.now() + maxMs;
+  while (!f() && Date.now() < end) await sleep(5);
+  return f();
+}
+
+/**
+ * Waits until `read()` stops changing for `quietMs` (at least `minMs` in all, at most `maxMs`).
+ * Until it first changes, it waits `firstMs` instead: on a loaded machine the first frame can
+ * take longer to arrive than the gap between later ones.
+ */
+export async function settleOn(
+  read: () => number,
+  quietMs = 150,
+  minMs = 20,
+  maxMs = 5000,
+  firstMs = 500,
+): Promise<void> {
   const start = Date.now();
   await sleep(minMs);
-  let last = read();
-  let since = Date.now();
+  const initial = read();
+  let last = initial;
+  let since = start;
   while (Date.now() - start < maxMs) {
     await sleep(5);
     const now = read();
     if (now !== last) {
       last = now;
       since = Date.now();
-    } else if (Date.now() - since >= quietMs) return;
+    } else if (Date.now() - since >= (last === initial ? firstMs : quietMs)) return;
   }
 }
 

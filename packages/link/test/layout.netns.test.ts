@@ -155,21 +155,28 @@ describe.skipIf(skip !== undefined)('struct layouts against the kernel', () => {
   });
 
   it('tpacket_req3: tp_retire_blk_tov decides how long a lone frame waits in a block', async () => {
+    // The time a lone frame waits for the block to retire. The first frame's arrival marks a
+    // retire-timer expiry; the second, sent at once, waits for the next one, whatever the load.
     const latency = async (tov: number) => {
       const p = await pair({ ring: { retireTimeoutMs: tov } });
       let at = 0;
       p.b.onReceive(() => {
         at = performance.now();
       });
-      await sleep(tov + 20); // let the first (empty) timer period pass
-      const t0 = performance.now();
-      p.a.send(testFrame(p.a.mac, p.b.mac, 1));
-      while (at === 0 && performance.now() - t0 < 2000) await sleep(2);
+      const arrival = async (seq: number) => {
+        at = 0;
+        const t0 = performance.now();
+        p.a.send(testFrame(p.a.mac, p.b.mac, seq));
+        while (at === 0 && performance.now() - t0 < 5000) await sleep(1);
+        return at - t0;
+      };
+      await arrival(1);
+      const waited = await arrival(2);
       await p.close();
-      return at - t0;
+      return waited;
     };
-    expect(await latency(1)).toBeLessThan(60);
-    expect(await latency(300)).toBeGreaterThan(60);
+    expect(await latency(1)).toBeLessThan(150);
+    expect(await latency(300)).toBeGreaterThan(150);
   });
 
   it('packet_mreq: PACKET_MR_UNICAST puts the vMAC in the device unicast list; PROMISC raises promiscuity', async () => {

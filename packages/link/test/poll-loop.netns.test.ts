@@ -5,7 +5,7 @@
 import { testFrame } from '@switchyard/netsim/compliance';
 import { describe, expect, it } from 'vitest';
 import { AfPacketLink, PollLoop } from '../src/index.js';
-import { netnsSkipReason, sleep, vethPairSuite } from './lab.js';
+import { netnsSkipReason, sleep, until, vethPairSuite } from './lab.js';
 
 const skip = netnsSkipReason();
 if (skip !== undefined) console.warn(`skipping PollLoop netns tests: ${skip}`);
@@ -25,7 +25,7 @@ describe.skipIf(skip !== undefined)('PollLoop with AfPacketLink', () => {
     const running = loop.run();
     for (let i = 0; i < 5; i++) a.send(testFrame(a.mac, b.mac, i, 80));
     a.flush();
-    await sleep(100);
+    await until(() => got >= 5);
     expect(got).toBe(5);
 
     lab.exec(ns.b, ['ip', 'link', 'set', 'vb', 'down']);
@@ -36,10 +36,13 @@ describe.skipIf(skip !== undefined)('PollLoop with AfPacketLink', () => {
     expect(b.counters.socketErrors).toBe(1);
     expect(b.lastSocketError).toBe(100); // ENETDOWN
     lab.exec(ns.b, ['ip', 'link', 'set', 'vb', 'up']);
-    await sleep(50);
+    // The kernel raises the veth carriers asynchronously; frames sent before are dropped.
+    const up = (n: string, dev: string) =>
+      (lab.linkJson(n, dev) as { operstate?: string }).operstate === 'UP';
+    expect(await until(() => up(ns.a, 'va') && up(ns.b, 'vb'))).toBe(true);
     a.send(testFrame(a.mac, b.mac, 9, 80));
     a.flush();
-    await sleep(100);
+    await until(() => got >= 6);
     expect(got).toBe(6);
 
     loop.stop();

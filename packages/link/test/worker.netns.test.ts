@@ -103,7 +103,12 @@ describe.skipIf(skip !== undefined)('receive workers', () => {
   });
 
   it('exchanges control messages, sends from the worker, and closes promptly while blocked in poll', async () => {
-    const w = await ReceiveWorker.start(script, { link: { interface: 'vb', netns: ns.b }, execArgv });
+    // Idle waits of 10 s: a close that returns well before that woke the worker's poll().
+    const w = await ReceiveWorker.start(script, {
+      link: { interface: 'vb', netns: ns.b },
+      execArgv,
+      idleWaitMs: 10_000,
+    });
     const peer = new AfPacketLink({ interface: 'va', netns: ns.a });
     const seen: Uint8Array[] = [];
     peer.onReceive((f) => {
@@ -118,10 +123,10 @@ describe.skipIf(skip !== undefined)('receive workers', () => {
     expect(replies).toEqual([{ echo: { type: 'reply', frame }, rx: 0 }]);
     expect(seen).toEqual([frame]);
     expect(w.counters().txFrames).toBe(1);
-    await sleep(300); // the worker is now parked in poll() with its 200 ms timeout, or longer
+    await sleep(300); // the worker is now parked in poll() for up to 10 s
     const t0 = performance.now();
     await w.close();
-    expect(performance.now() - t0).toBeLessThan(150);
+    expect(performance.now() - t0).toBeLessThan(3000);
     expect(() => w.post({ type: 'late' })).toThrow(/closing/);
     peer.close();
     await peer.released();
