@@ -34,7 +34,9 @@ export async function echoExample(netns: string) {
   MacAddress.write(wire.mac, frame, 6);
   wire.send(frame); // transmitted on sy0: the TAP's reader gets it
 
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // Both frames arrive within microseconds; allow a loaded machine a few seconds.
+  for (let waited = 0; (atWire.length === 0 || atTap.length === 0) && waited < 3000; waited += 10)
+    await new Promise((resolve) => setTimeout(resolve, 10));
   const counters = { wire: { ...wire.refreshStatistics() }, tap: { ...tap.counters } };
   wire.close();
   tap.close();

@@ -97,7 +97,7 @@ describe.skipIf(skip !== undefined)('TapLink with the kernel', () => {
     expect(tap.send(echo)).toBe(true);
     const deadline = Date.now() + 3000;
     while (replies.length === 0 && Date.now() < deadline) await sleep(5);
-    expect(arpAnswered).toBe(1);
+    expect(arpAnswered).toBeGreaterThanOrEqual(1); // the kernel asks again after 1 s if our answer is late
     expect(replies).toEqual([{ identifier: 0x5159, sequence: 1, data }]);
     tap.close();
     await tap.released();

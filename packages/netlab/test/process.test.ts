@@ -67,11 +67,13 @@ describe('LabProcess', () => {
   });
 
   it('times out waits with typed errors, and reports output that ended first', async () => {
-    const p = start('console.log("x"); console.error("why it died"); setTimeout(() => {}, 300)');
+    // The child ends only when told to, so the timeouts cannot race its exit.
+    const p = start('console.log("x"); console.error("why it died"); process.stdin.once("data", () => {})');
     await expect(p.waitForLine('never', { timeoutMs: 50 })).rejects.toMatchObject({
       code: NetlabErrorCode.TIMEOUT,
     });
     await expect(p.wait(50)).rejects.toMatchObject({ code: NetlabErrorCode.TIMEOUT });
+    p.stdin!.end('go\n');
     const err = await p.waitForLine('never', { timeoutMs: 5000 }).catch((e) => e);
     expect(err.code).toBe(NetlabErrorCode.COMMAND_FAILED);
     expect(err.message).toMatch(/why it died/);
