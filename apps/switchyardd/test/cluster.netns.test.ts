@@ -110,7 +110,7 @@ describe.skipIf(!root)('a two-node cluster with the kernel TCP (needs root)', ()
     }
     for (const n of [1, 2]) {
       const server = await lab.spawn(`n${n}`, [process.execPath, '-e', SERVER, `n${n}`, VIP, VIP_A3, VIP_A5]);
-      await server.waitForLine('listening');
+      await server.waitForLine('listening', { timeoutMs: 20_000 });
     }
     await waitActive(VIP, 1);
   }, 90_000);
