@@ -86,10 +86,11 @@ export function score(keyHash: number, member: Member, seed = 0): number {
  * seed's offset precomputed, scratch space owned, so `rankInto` allocates nothing.
  *
  * Ranking orders members by score, higher first, ties to the smaller id (a total,
- * deterministic order). The ranking loops below are written out with no calls but `hash64`
- * (which returns nothing) and `Math.log`, and pass `hash64` only int32 values: a double or a
- * u32 above 2^31 that crosses a call boundary the optimizer did not inline is boxed as a heap
- * number, and which calls it inlines depends on its inlining budget, so on the caller.
+ * deterministic order). The ranking loop (`rankLoop`) is written out with no calls but
+ * `hash64` (which returns nothing) and `Math.log`, and is itself called with only int32 values
+ * and typed arrays: a double or a u32 above 2^31 that crosses a call boundary the optimizer did
+ * not inline is boxed as a heap number, and which calls it inlines depends on its inlining
+ * budget, so on the caller.
  */
 export class MemberSet {
   readonly ids: Uint32Array;
@@ -144,37 +145,51 @@ export class MemberSet {
    * u32 hash may be passed as `keyHash | 0` (a small integer: never boxed at the call).
    */
   rankInto(keyHash: number, out: Uint32Array): number {
-    const ids = this.ids;
-    const weights = this.weights;
-    const n = ids.length;
+    const n = this.ids.length;
     const k = Math.min(out.length, n);
     if (k === 0) return 0;
-    const scores = this.#scores;
-    const key = keyHash | 0;
-    const offHi = this.#offHi;
-    const offLo = this.#offLo;
-    let filled = 0;
-    for (let i = 0; i < n; i++) {
-      const id = ids[i]!;
-      hash64(key, id | 0, offHi, offLo);
-      const s = -weights[i]! / Math.log(UNIT[0]!);
-      // Insertion into the sorted top-k in out/scores; most candidates fail the first test.
-      if (filled === k && !(s > scores[k - 1]! || (s === scores[k - 1]! && id < out[k - 1]!))) continue;
-      let j = filled < k ? filled++ : k - 1;
-      while (j > 0 && (s > scores[j - 1]! || (s === scores[j - 1]! && id < out[j - 1]!))) {
-        scores[j] = scores[j - 1]!;
-        out[j] = out[j - 1]!;
-        j--;
-      }
-      scores[j] = s;
-      out[j] = id;
-    }
-    return k;
+    return rankLoop(keyHash | 0, this.ids, this.weights, n, k, this.#offHi, this.#offLo, this.#scores, out);
   }
+}
+
+/**
+ * The best `k` of the first `n` members (`ids`, `weights`) for the int32 `key`, best first, into
+ * `out`, with `scores` (length ≥ k) as scratch; returns `k`. Both entry points run this loop.
+ */
+function rankLoop(
+  key: number,
+  ids: Uint32Array,
+  weights: Float64Array,
+  n: number,
+  k: number,
+  offHi: number,
+  offLo: number,
+  scores: Float64Array,
+  out: Uint32Array,
+): number {
+  let filled = 0;
+  for (let i = 0; i < n; i++) {
+    const id = ids[i]!;
+    hash64(key, id | 0, offHi, offLo);
+    const s = -weights[i]! / Math.log(UNIT[0]!);
+    // Insertion into the sorted top-k in out/scores; most candidates fail the first test.
+    if (filled === k && !(s > scores[k - 1]! || (s === scores[k - 1]! && id < out[k - 1]!))) continue;
+    let j = filled < k ? filled++ : k - 1;
+    while (j > 0 && (s > scores[j - 1]! || (s === scores[j - 1]! && id < out[j - 1]!))) {
+      scores[j] = scores[j - 1]!;
+      out[j] = out[j - 1]!;
+      j--;
+    }
+    scores[j] = s;
+    out[j] = id;
+  }
+  return k;
 }
 
 // Scratch for the array-taking entry points: grows to the largest set seen, never shrinks.
 let scratchScores = new Float64Array(16);
+let scratchIds = new Uint32Array(16);
+let scratchWeights = new Float64Array(16);
 
 function validate(members: readonly Member[]): void {
   if (!Array.isArray(members)) throw new InvalidArgumentError(LAYER, 'members', 'expected an array');
@@ -213,27 +228,17 @@ export function rankInto(
   const offLo = off[1]!;
   const k = Math.min(out.length, members.length);
   if (k === 0) return 0;
-  if (scratchScores.length < k) scratchScores = new Float64Array(k);
-  const scores = scratchScores;
-  const key = keyHash | 0;
-  let filled = 0;
-  for (let i = 0; i < members.length; i++) {
-    const m = members[i]!;
-    const id = m.id;
-    hash64(key, id | 0, offHi, offLo);
-    const s = -(m.weight ?? 1) / Math.log(UNIT[0]!);
-    // As in MemberSet.rankInto.
-    if (filled === k && !(s > scores[k - 1]! || (s === scores[k - 1]! && id < out[k - 1]!))) continue;
-    let j = filled < k ? filled++ : k - 1;
-    while (j > 0 && (s > scores[j - 1]! || (s === scores[j - 1]! && id < out[j - 1]!))) {
-      scores[j] = scores[j - 1]!;
-      out[j] = out[j - 1]!;
-      j--;
-    }
-    scores[j] = s;
-    out[j] = id;
+  const n = members.length;
+  if (scratchIds.length < n) {
+    scratchScores = new Float64Array(n);
+    scratchIds = new Uint32Array(n);
+    scratchWeights = new Float64Array(n);
   }
-  return k;
+  for (let i = 0; i < n; i++) {
+    scratchIds[i] = members[i]!.id;
+    scratchWeights[i] = members[i]!.weight ?? 1;
+  }
+  return rankLoop(keyHash | 0, scratchIds, scratchWeights, n, k, offHi, offLo, scratchScores, out);
 }
 
 /** The ids of the best `k` members for `keyHash`, best first (fewer when the set is smaller). */
