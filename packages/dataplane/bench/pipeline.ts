@@ -18,6 +18,7 @@ import {
   icmp4Error,
   NODE_MAC,
   NOT_A_VIP,
+  ringOf,
   TcpFlag,
   tcp4,
   udp4,
@@ -27,21 +28,6 @@ import {
 const ROUNDS = 5;
 const FRAMES = 1_000_000;
 const FLOWS = 4096;
-
-/** A corpus in one buffer: offsets and lengths of each frame. */
-function ringOf(frames: Uint8Array[]) {
-  const ring = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-  const offsets = new Int32Array(frames.length);
-  const lengths = new Int32Array(frames.length);
-  let at = 0;
-  frames.forEach((f, i) => {
-    ring.set(f, at);
-    offsets[i] = at;
-    lengths[i] = f.length;
-    at += f.length;
-  });
-  return { ring, offsets, lengths, count: frames.length };
-}
 
 /** Client flows from many addresses: SYN once per flow up front, then the mix. */
 function corpus(mixed: boolean): { warm: Uint8Array[]; frames: Uint8Array[] } {

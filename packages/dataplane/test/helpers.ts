@@ -292,3 +292,21 @@ export function firstFragment4(): Uint8Array {
 export function gre4(): Uint8Array {
   return frame(EtherType.IPv4, ip4Packet(47, new Uint8Array(24)));
 }
+
+/**
+ * A corpus in one buffer, as a TPACKET_V3 ring hands frames over (decodeFrame rebinds its
+ * views only when the array changes): the offset and length of each frame.
+ */
+export function ringOf(frames: readonly Uint8Array[]) {
+  const ring = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+  const offsets = new Int32Array(frames.length);
+  const lengths = new Int32Array(frames.length);
+  let at = 0;
+  frames.forEach((f, i) => {
+    ring.set(f, at);
+    offsets[i] = at;
+    lengths[i] = f.length;
+    at += f.length;
+  });
+  return { ring, offsets, lengths, count: frames.length };
+}
